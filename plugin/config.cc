@@ -1,0 +1,183 @@
+#include "plugin/config.h"
+
+#include <array>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "boost/asio/ip/address.hpp"
+#include "plugin/string_view_compat.h"
+
+namespace armorclaw::eventbus {
+namespace {
+
+using Setter = absl::Status (*)(std::string_view value, Config& config);
+
+absl::Status Invalid(std::string_view key, std::string_view value, std::string_view expected) {
+  return absl::InvalidArgumentError(
+      absl::StrFormat("invalid value \"%s\" for %s: expected %s", absl::CEscape(ToAbsl(value)), key, expected));
+}
+
+absl::Status SetBool(std::string_view key, std::string_view value, bool& out) {
+  if (value == "true") {
+    out = true;
+  } else if (value == "false") {
+    out = false;
+  } else {
+    return Invalid(key, value, "true or false");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SetInt(std::string_view key, std::string_view value, int64_t min, int64_t max,
+                    int64_t& out) {
+  int64_t parsed = 0;
+  // SimpleAtoi accepts surrounding blanks and a '+'; a config value must be the bare number.
+  const bool bare = !value.empty() && (absl::ascii_isdigit(value.front()) || value.front() == '-') &&
+                    absl::ascii_isdigit(value.back());
+  if (!bare || !absl::SimpleAtoi(ToAbsl(value), &parsed) || parsed < min || parsed > max) {
+    return Invalid(key, value, absl::StrCat("an integer from ", min, " to ", max));
+  }
+  out = parsed;
+  return absl::OkStatus();
+}
+
+// Go duration syntax ("30m", "1h30m", "250ms", "0s"), as the bridge's own config uses.
+absl::Status SetDuration(std::string_view key, std::string_view value, absl::Duration min,
+                         absl::Duration max, absl::Duration& out) {
+  absl::Duration parsed;
+  if (!absl::ParseDuration(ToAbsl(value), &parsed) || parsed == absl::InfiniteDuration() || parsed < min ||
+      parsed > max) {
+    return Invalid(key, value,
+                   absl::StrCat("a duration such as \"30s\" or \"5m\" from ", absl::FormatDuration(min),
+                                " to ", absl::FormatDuration(max)));
+  }
+  out = parsed;
+  return absl::OkStatus();
+}
+
+constexpr int64_t kMaxCount = 1'000'000;
+
+// One row per documented key (docs/configuration.md); the order is the documentation's.
+const std::array<std::pair<std::string_view, Setter>, 13> kKeys = {{
+    {"websocket_enabled",
+     [](std::string_view v, Config& c) { return SetBool("websocket_enabled", v, c.websocket_enabled); }},
+    {"websocket_addr",
+     [](std::string_view v, Config& c) {
+       auto address = ParseListenAddress(v);
+       if (!address.ok()) {
+         return Invalid("websocket_addr", v, "HOST:PORT with an IP address or localhost, e.g. 0.0.0.0:8444");
+       }
+       c.websocket_addr = *std::move(address);
+       return absl::OkStatus();
+     }},
+    {"websocket_path",
+     [](std::string_view v, Config& c) {
+       const bool ok = !v.empty() && v.front() == '/' && v.size() <= 256 &&
+                       v.find_first_of("?# \t\r\n") == std::string_view::npos;
+       if (!ok) return Invalid("websocket_path", v, "a path starting with '/', without '?', '#' or blanks");
+       c.websocket_path = std::string(v);
+       return absl::OkStatus();
+     }},
+    {"max_subscribers",
+     [](std::string_view v, Config& c) {
+       return SetInt("max_subscribers", v, 1, kMaxCount, c.max_subscribers);
+     }},
+    {"inactivity_timeout",
+     [](std::string_view v, Config& c) {
+       return SetDuration("inactivity_timeout", v, absl::ZeroDuration(), absl::Hours(24 * 7),
+                          c.inactivity_timeout);
+     }},
+    {"max_connections",
+     [](std::string_view v, Config& c) {
+       return SetInt("max_connections", v, 1, kMaxCount, c.max_connections);
+     }},
+    {"max_subscriptions_per_connection",
+     [](std::string_view v, Config& c) {
+       return SetInt("max_subscriptions_per_connection", v, 1, 10'000, c.max_subscriptions_per_connection);
+     }},
+    {"max_message_bytes",
+     [](std::string_view v, Config& c) {
+       return SetInt("max_message_bytes", v, 256, 16 << 20, c.max_message_bytes);
+     }},
+    {"handshake_timeout",
+     [](std::string_view v, Config& c) {
+       return SetDuration("handshake_timeout", v, absl::Milliseconds(100), absl::Minutes(10),
+                          c.handshake_timeout);
+     }},
+    {"ping_interval",
+     [](std::string_view v, Config& c) {
+       absl::Status status =
+           SetDuration("ping_interval", v, absl::ZeroDuration(), absl::Hours(24), c.ping_interval);
+       if (status.ok() && c.ping_interval != absl::ZeroDuration() && c.ping_interval < absl::Milliseconds(100)) {
+         return Invalid("ping_interval", v, "0s (off) or a duration from 100ms to 24h");
+       }
+       return status;
+     }},
+    {"max_queue_bytes",
+     [](std::string_view v, Config& c) {
+       return SetInt("max_queue_bytes", v, 64 << 10, int64_t{1} << 32, c.max_queue_bytes);
+     }},
+    {"ingest_queue_events",
+     [](std::string_view v, Config& c) {
+       return SetInt("ingest_queue_events", v, 1, 10'000'000, c.ingest_queue_events);
+     }},
+    {"max_event_bytes",
+     [](std::string_view v, Config& c) {
+       return SetInt("max_event_bytes", v, 1024, 16 << 20, c.max_event_bytes);
+     }},
+}};
+
+}  // namespace
+
+absl::StatusOr<ListenAddress> ParseListenAddress(std::string_view text) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos) return absl::InvalidArgumentError("missing :PORT");
+  std::string_view host = text.substr(0, colon);
+  std::string_view port_text = text.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string_view::npos) {
+    return absl::InvalidArgumentError("an IPv6 address must be in brackets");
+  }
+  int64_t port = -1;
+  if (port_text.empty() || !absl::ascii_isdigit(port_text.front()) || !absl::SimpleAtoi(ToAbsl(port_text), &port) ||
+      port < 0 || port > 65535) {
+    return absl::InvalidArgumentError("bad port");
+  }
+  ListenAddress address;
+  address.port = static_cast<uint16_t>(port);
+  if (host.empty()) {
+    address.host = "0.0.0.0";
+  } else if (host == "localhost") {
+    address.host = "127.0.0.1";
+  } else {
+    boost::system::error_code error;
+    const auto ip = boost::asio::ip::make_address(std::string(host), error);
+    if (error) return absl::InvalidArgumentError("not an IP address");
+    address.host = ip.to_string();
+  }
+  return address;
+}
+
+absl::StatusOr<Config> ParseConfig(const ConfigEntries& entries,
+                                   const std::function<void(std::string_view)>& warn) {
+  Config config;
+  for (const auto& [key, value] : entries) {
+    Setter setter = nullptr;
+    for (const auto& [known, set] : kKeys) {
+      if (known == key) setter = set;
+    }
+    if (setter == nullptr) {
+      warn(absl::StrCat("unknown configuration key \"", absl::CEscape(key), "\" ignored"));
+      continue;
+    }
+    if (absl::Status status = setter(value, config); !status.ok()) return status;
+  }
+  return config;
+}
+
+}  // namespace armorclaw::eventbus

@@ -1,0 +1,59 @@
+// The typed, validated [eventbus] configuration, built from the host's key/value strings.
+#ifndef ARMORCLAW_EVENTBUS_PLUGIN_CONFIG_H_
+#define ARMORCLAW_EVENTBUS_PLUGIN_CONFIG_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace armorclaw::eventbus {
+
+struct ListenAddress {
+  std::string host;  // An IP literal ("0.0.0.0", "::1"); "localhost" is stored as "127.0.0.1".
+  uint16_t port = 0;
+};
+
+struct Config {
+  bool websocket_enabled = true;
+  ListenAddress websocket_addr{"0.0.0.0", 8444};
+  std::string websocket_path = "/events";
+  // Active subscriptions across all connections.
+  int64_t max_subscribers = 100;
+  // No message and no protocol ping from a client for this long closes it; zero disables.
+  absl::Duration inactivity_timeout = absl::Minutes(30);
+  int64_t max_connections = 10000;
+  int64_t max_subscriptions_per_connection = 16;
+  // Largest client frame; a larger one closes the connection with 1009.
+  int64_t max_message_bytes = 64 * 1024;
+  // HTTP request and WebSocket upgrade, and later the close handshake, must finish within this.
+  absl::Duration handshake_timeout = absl::Seconds(10);
+  // Protocol-level keep-alive pings; a peer that answers none within one interval is closed. Zero disables.
+  absl::Duration ping_interval = absl::Seconds(30);
+  // Bytes of event frames queued for one connection; a client that lets more pile up is cut.
+  int64_t max_queue_bytes = 8 * 1024 * 1024;
+  // Published events waiting for the I/O thread; a full queue makes publish return BUSY.
+  int64_t ingest_queue_events = 65536;
+  // Largest published event (Matrix's own limit is 65536 bytes).
+  int64_t max_event_bytes = 64 * 1024;
+};
+
+using ConfigEntries = std::vector<std::pair<std::string, std::string>>;
+
+// Validates every entry into a Config. An invalid value fails with InvalidArgument naming the key and
+// the value; an unknown key is passed to `warn` and otherwise ignored.
+absl::StatusOr<Config> ParseConfig(const ConfigEntries& entries,
+                                   const std::function<void(std::string_view)>& warn);
+
+// "HOST:PORT", "[IPV6]:PORT" or ":PORT".
+absl::StatusOr<ListenAddress> ParseListenAddress(std::string_view text);
+
+}  // namespace armorclaw::eventbus
+
+#endif  // ARMORCLAW_EVENTBUS_PLUGIN_CONFIG_H_

@@ -1,0 +1,131 @@
+#include "plugin/config.h"
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace armorclaw::eventbus {
+namespace {
+
+using ::testing::HasSubstr;
+
+absl::StatusOr<Config> Parse(const ConfigEntries& entries, std::vector<std::string>* warnings = nullptr) {
+  return ParseConfig(entries, [warnings](std::string_view warning) {
+    if (warnings != nullptr) warnings->emplace_back(warning);
+  });
+}
+
+TEST(ConfigTest, DefaultsAreTheGuidesValues) {
+  auto config = Parse({});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->websocket_enabled);
+  EXPECT_EQ(config->websocket_addr.host, "0.0.0.0");
+  EXPECT_EQ(config->websocket_addr.port, 8444);
+  EXPECT_EQ(config->websocket_path, "/events");
+  EXPECT_EQ(config->max_subscribers, 100);
+  EXPECT_EQ(config->inactivity_timeout, absl::Minutes(30));
+}
+
+TEST(ConfigTest, ReadsTheGuidesExample) {
+  auto config = Parse({{"websocket_enabled", "true"},
+                       {"websocket_addr", "0.0.0.0:8444"},
+                       {"websocket_path", "/events"},
+                       {"max_subscribers", "100"},
+                       {"inactivity_timeout", "30m"}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->inactivity_timeout, absl::Minutes(30));
+}
+
+TEST(ConfigTest, ReadsEveryKey) {
+  auto config = Parse({{"websocket_enabled", "false"},
+                       {"websocket_addr", "[::1]:0"},
+                       {"websocket_path", "/bus"},
+                       {"max_subscribers", "5"},
+                       {"inactivity_timeout", "1h30m"},
+                       {"max_connections", "7"},
+                       {"max_subscriptions_per_connection", "3"},
+                       {"max_message_bytes", "4096"},
+                       {"handshake_timeout", "2s"},
+                       {"ping_interval", "0s"},
+                       {"max_queue_bytes", "1048576"},
+                       {"ingest_queue_events", "10"},
+                       {"max_event_bytes", "2048"}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_FALSE(config->websocket_enabled);
+  EXPECT_EQ(config->websocket_addr.host, "::1");
+  EXPECT_EQ(config->websocket_addr.port, 0);
+  EXPECT_EQ(config->websocket_path, "/bus");
+  EXPECT_EQ(config->max_subscribers, 5);
+  EXPECT_EQ(config->inactivity_timeout, absl::Minutes(90));
+  EXPECT_EQ(config->max_connections, 7);
+  EXPECT_EQ(config->max_subscriptions_per_connection, 3);
+  EXPECT_EQ(config->max_message_bytes, 4096);
+  EXPECT_EQ(config->handshake_timeout, absl::Seconds(2));
+  EXPECT_EQ(config->ping_interval, absl::ZeroDuration());
+  EXPECT_EQ(config->max_queue_bytes, 1048576);
+  EXPECT_EQ(config->ingest_queue_events, 10);
+  EXPECT_EQ(config->max_event_bytes, 2048);
+}
+
+TEST(ConfigTest, LaterEntryWins) {
+  auto config = Parse({{"max_subscribers", "5"}, {"max_subscribers", "6"}});
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->max_subscribers, 6);
+}
+
+TEST(ConfigTest, UnknownKeyIsWarnedAboutAndIgnored) {
+  std::vector<std::string> warnings;
+  auto config = Parse({{"websocket_adr", "1.2.3.4:1"}}, &warnings);
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->websocket_addr.port, 8444);
+  EXPECT_THAT(warnings, ::testing::ElementsAre(HasSubstr("unknown configuration key \"websocket_adr\"")));
+}
+
+struct BadValue {
+  std::string key;
+  std::string value;
+};
+
+class ConfigRejectsTest : public ::testing::TestWithParam<BadValue> {};
+
+TEST_P(ConfigRejectsTest, NamesKeyAndValue) {
+  auto config = Parse({{GetParam().key, GetParam().value}});
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(config.status().message(), HasSubstr(GetParam().key));
+  EXPECT_THAT(config.status().message(), HasSubstr("\"" + GetParam().value + "\""));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    BadValues, ConfigRejectsTest,
+    ::testing::Values(BadValue{"websocket_enabled", "yes"}, BadValue{"websocket_enabled", ""},
+                      BadValue{"websocket_addr", "8444"}, BadValue{"websocket_addr", "example.com:8444"},
+                      BadValue{"websocket_addr", "0.0.0.0:99999"}, BadValue{"websocket_addr", "::1:80"},
+                      BadValue{"websocket_addr", "1.2.3.4:"}, BadValue{"websocket_path", "events"},
+                      BadValue{"websocket_path", "/a?b"}, BadValue{"max_subscribers", "0"},
+                      BadValue{"max_subscribers", "-1"}, BadValue{"max_subscribers", "ten"},
+                      BadValue{"max_subscribers", "10 "}, BadValue{"max_subscribers", "+10"},
+                      BadValue{"max_subscribers", "99999999999999999999"},
+                      BadValue{"inactivity_timeout", "30"}, BadValue{"inactivity_timeout", "-1s"},
+                      BadValue{"inactivity_timeout", "inf"}, BadValue{"handshake_timeout", "0s"},
+                      BadValue{"ping_interval", "1ms"}, BadValue{"max_connections", "0"},
+                      BadValue{"max_message_bytes", "1"}, BadValue{"max_queue_bytes", "10"},
+                      BadValue{"ingest_queue_events", "0"}, BadValue{"max_event_bytes", "12"}));
+
+TEST(ListenAddressTest, Forms) {
+  auto v4 = ParseListenAddress("127.0.0.1:0");
+  ASSERT_TRUE(v4.ok());
+  EXPECT_EQ(v4->host, "127.0.0.1");
+  auto any = ParseListenAddress(":9000");
+  ASSERT_TRUE(any.ok());
+  EXPECT_EQ(any->host, "0.0.0.0");
+  EXPECT_EQ(any->port, 9000);
+  auto local = ParseListenAddress("localhost:1");
+  ASSERT_TRUE(local.ok());
+  EXPECT_EQ(local->host, "127.0.0.1");
+}
+
+}  // namespace
+}  // namespace armorclaw::eventbus

@@ -1,0 +1,28 @@
+#include "plugin/counters.h"
+
+#include "boost/json/serialize.hpp"
+#include "boost/json/value.hpp"
+
+namespace armorclaw::eventbus {
+
+std::string Counters::ToJson(uint64_t last_sequence, uint64_t ingest_queue_depth) const {
+  auto read = [](const std::atomic<uint64_t>& counter) { return counter.load(std::memory_order_relaxed); };
+  const boost::json::object stats = {
+      {"events_published", read(events_published)},
+      {"events_rejected_invalid", read(events_rejected_invalid)},
+      {"events_rejected_busy", read(events_rejected_busy)},
+      {"last_sequence", last_sequence},
+      {"ingest_queue_depth", ingest_queue_depth},
+      {"deliveries", read(deliveries)},
+      {"connections_open", read(connections_open)},
+      {"connections_accepted", read(connections_accepted)},
+      {"http_rejected", read(http_rejected)},
+      {"subscriptions_active", read(subscriptions_active)},
+      {"slow_consumers_disconnected", read(slow_consumers_disconnected)},
+      {"inactive_disconnected", read(inactive_disconnected)},
+      {"protocol_errors", read(protocol_errors)},
+  };
+  return boost::json::serialize(stats);
+}
+
+}  // namespace armorclaw::eventbus

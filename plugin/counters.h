@@ -1,0 +1,35 @@
+// What the plugin counts, readable from any thread (the ABI's stats call) while the I/O thread and the
+// publishers update it. Relaxed atomics: each figure is exact on its own, not a snapshot of all.
+#ifndef ARMORCLAW_EVENTBUS_PLUGIN_COUNTERS_H_
+#define ARMORCLAW_EVENTBUS_PLUGIN_COUNTERS_H_
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace armorclaw::eventbus {
+
+struct Counters {
+  std::atomic<uint64_t> events_published{0};
+  std::atomic<uint64_t> events_rejected_invalid{0};
+  std::atomic<uint64_t> events_rejected_busy{0};
+  std::atomic<uint64_t> deliveries{0};
+  std::atomic<uint64_t> connections_open{0};
+  std::atomic<uint64_t> connections_accepted{0};
+  std::atomic<uint64_t> http_rejected{0};
+  std::atomic<uint64_t> subscriptions_active{0};
+  std::atomic<uint64_t> slow_consumers_disconnected{0};
+  std::atomic<uint64_t> inactive_disconnected{0};
+  std::atomic<uint64_t> protocol_errors{0};
+
+  // One JSON object with every counter, plus the fields passed in.
+  std::string ToJson(uint64_t last_sequence, uint64_t ingest_queue_depth) const;
+};
+
+inline void Increment(std::atomic<uint64_t>& counter, uint64_t by = 1) {
+  counter.fetch_add(by, std::memory_order_relaxed);
+}
+
+}  // namespace armorclaw::eventbus
+
+#endif  // ARMORCLAW_EVENTBUS_PLUGIN_COUNTERS_H_

@@ -1,0 +1,70 @@
+#include "plugin/event_ingest.h"
+
+#include <array>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "boost/json/parser.hpp"
+#include "boost/json/serialize.hpp"
+#include "boost/json/value.hpp"
+
+namespace armorclaw::eventbus {
+namespace {
+
+constexpr std::string_view kFramePrefix = R"({"type":"event","data":{"event":)";
+// Room for the sequence digits and the closing braces, so sealing never reallocates.
+constexpr size_t kSealReserve = 24;
+
+}  // namespace
+
+std::string FormatReceivedTime(absl::Time time) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", time, absl::UTCTimeZone());
+}
+
+absl::StatusOr<std::shared_ptr<Event>> PrepareEvent(std::string_view json, size_t max_bytes,
+                                                    absl::Time received) {
+  if (json.size() > max_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("event is ", json.size(), " bytes, over max_event_bytes (", max_bytes, ")"));
+  }
+  boost::json::parse_options options;
+  options.max_depth = 64;
+  boost::json::parser parser(boost::json::storage_ptr(), options);
+  boost::system::error_code error;
+  parser.write(json.data(), json.size(), error);
+  if (error) return absl::InvalidArgumentError(absl::StrCat("event is not valid JSON: ", error.message()));
+  const boost::json::value value = parser.release();
+  const boost::json::object* object = value.if_object();
+  if (object == nullptr) return absl::InvalidArgumentError("event is not a JSON object");
+
+  auto event = std::make_shared<Event>();
+  const auto* type = object->if_contains("type");
+  if (type == nullptr || !type->is_string() || type->get_string().empty()) {
+    return absl::InvalidArgumentError("event has no \"type\" string");
+  }
+  event->type = type->get_string();
+  static constexpr std::array<std::string_view, 4> kStringFields = {"room_id", "sender", "event_id",
+                                                                    "state_key"};
+  for (std::string_view field : kStringFields) {
+    const auto* found = object->if_contains(field);
+    if (found != nullptr && !found->is_string()) {
+      return absl::InvalidArgumentError(absl::StrCat("event field \"", std::string(field), "\" is not a string"));
+    }
+  }
+  if (const auto* room = object->if_contains("room_id")) event->room_id = room->get_string();
+  if (const auto* sender = object->if_contains("sender")) event->sender = sender->get_string();
+
+  std::string& frame = event->frame;
+  frame.reserve(kFramePrefix.size() + json.size() + 64 + kSealReserve);
+  frame.append(kFramePrefix);
+  frame.append(boost::json::serialize(value));
+  absl::StrAppend(&frame, R"(,"received":")", FormatReceivedTime(received), R"(","sequence":)");
+  return event;
+}
+
+void SealEvent(Event& event, uint64_t sequence) {
+  event.sequence = sequence;
+  absl::StrAppend(&event.frame, sequence, "}}");
+}
+
+}  // namespace armorclaw::eventbus

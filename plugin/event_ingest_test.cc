@@ -1,0 +1,60 @@
+#include "plugin/event_ingest.h"
+
+#include "boost/json/parse.hpp"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace armorclaw::eventbus {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr std::string_view kMessage =
+    R"({"type":"m.room.message","room_id":"!r:x","sender":"@a:x","event_id":"$e","origin_server_ts":1432735824653,)"
+    R"("content":{"msgtype":"m.text","body":"hi","n":[1,2.5,null,true]},"unsigned":{"age":1}})";
+
+TEST(EventIngestTest, FrameIsTheGuidesEventMessageWithEveryFieldKept) {
+  const absl::Time received = absl::FromUnixMillis(1770554096789);
+  auto event = PrepareEvent(kMessage, 65536, received);
+  ASSERT_TRUE(event.ok()) << event.status();
+  SealEvent(**event, 42);
+  EXPECT_EQ((*event)->sequence, 42u);
+  EXPECT_EQ((*event)->type, "m.room.message");
+  EXPECT_EQ((*event)->room_id, "!r:x");
+  EXPECT_EQ((*event)->sender, "@a:x");
+  const boost::json::value frame = boost::json::parse((*event)->frame);
+  boost::json::object expected;
+  expected["type"] = "event";
+  expected["data"] = {{"event", boost::json::parse(kMessage)},
+                      {"received", "2026-02-08T12:34:56.789Z"},
+                      {"sequence", 42}};
+  EXPECT_EQ(frame, expected);
+}
+
+TEST(EventIngestTest, RoomAndSenderAreOptional) {
+  auto event = PrepareEvent(R"({"type":"m.presence","content":{}})", 65536, absl::Now());
+  ASSERT_TRUE(event.ok());
+  EXPECT_EQ((*event)->room_id, "");
+}
+
+TEST(EventIngestTest, RejectsWhatIsNotAnEvent) {
+  auto reason = [](std::string_view json, size_t max = 65536) {
+    auto event = PrepareEvent(json, max, absl::Now());
+    EXPECT_FALSE(event.ok()) << json;
+    return std::string(event.status().message());
+  };
+  EXPECT_THAT(reason("{"), HasSubstr("not valid JSON"));
+  EXPECT_THAT(reason(""), HasSubstr("not valid JSON"));
+  EXPECT_THAT(reason(R"({"type":"a"} trailing)"), HasSubstr("not valid JSON"));
+  EXPECT_EQ(reason("[]"), "event is not a JSON object");
+  EXPECT_EQ(reason(R"({"room_id":"!r:x"})"), "event has no \"type\" string");
+  EXPECT_EQ(reason(R"({"type":""})"), "event has no \"type\" string");
+  EXPECT_EQ(reason(R"({"type":"a","room_id":1})"), "event field \"room_id\" is not a string");
+  EXPECT_EQ(reason(R"({"type":"a","sender":{}})"), "event field \"sender\" is not a string");
+  EXPECT_THAT(reason(R"({"type":"m.room.message"})", 10), HasSubstr("over max_event_bytes (10)"));
+  EXPECT_THAT(reason(std::string(100, '[')), HasSubstr("not valid JSON"));
+  EXPECT_THAT(reason("{\"type\":\"\xff\"}"), HasSubstr("not valid JSON"));
+}
+
+}  // namespace
+}  // namespace armorclaw::eventbus

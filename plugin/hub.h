@@ -1,0 +1,37 @@
+// What every connection of one server shares: the configuration, the subscription index, the counters
+// and the set of live sessions. Touched by the I/O thread only (the counters are atomics for stats readers).
+// Sessions hold it by shared_ptr, so it outlives the last of them however shutdown goes.
+#ifndef ARMORCLAW_EVENTBUS_PLUGIN_HUB_H_
+#define ARMORCLAW_EVENTBUS_PLUGIN_HUB_H_
+
+#include <cstddef>
+#include <functional>
+
+#include "absl/container/flat_hash_set.h"
+#include "plugin/config.h"
+#include "plugin/counters.h"
+#include "plugin/host_log.h"
+#include "plugin/subscription_index.h"
+
+namespace armorclaw::eventbus {
+
+class Session;
+
+struct Hub {
+  Hub(const Config& config, HostLog log, Counters& counters) : config(config), log(log), counters(counters) {}
+
+  const Config config;
+  const HostLog log;
+  Counters& counters;
+  SubscriptionIndex index;
+  // Every session from accept to teardown, handshaking or open.
+  absl::flat_hash_set<Session*> sessions;
+  // Of those, the ones that completed the WebSocket upgrade.
+  size_t open_connections = 0;
+  // Set by a server shutdown: called once the last session has gone.
+  std::function<void()> on_all_closed;
+};
+
+}  // namespace armorclaw::eventbus
+
+#endif  // ARMORCLAW_EVENTBUS_PLUGIN_HUB_H_

@@ -1,0 +1,57 @@
+#include "plugin/ingest_queue.h"
+
+#include <utility>
+
+#include "plugin/event_ingest.h"
+
+namespace armorclaw::eventbus {
+
+IngestQueue::IngestQueue(size_t capacity, std::function<void()> wake)
+    : capacity_(capacity), wake_(std::move(wake)) {}
+
+IngestQueue::PushResult IngestQueue::Push(std::shared_ptr<Event> event) {
+  bool wake = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (!open_) return PushResult::kClosed;
+    if (waiting_.size() >= capacity_) return PushResult::kFull;
+    SealEvent(*event, ++last_sequence_);
+    waiting_.push_back(std::move(event));
+    wake = !std::exchange(drain_pending_, true);
+  }
+  if (wake) wake_();
+  return PushResult::kAccepted;
+}
+
+void IngestQueue::Drain(std::vector<EventPtr>& out) {
+  std::lock_guard lock(mutex_);
+  drain_pending_ = false;
+  if (out.empty()) {
+    out.swap(waiting_);
+  } else {
+    out.insert(out.end(), std::make_move_iterator(waiting_.begin()), std::make_move_iterator(waiting_.end()));
+    waiting_.clear();
+  }
+}
+
+void IngestQueue::Open() {
+  std::lock_guard lock(mutex_);
+  open_ = true;
+}
+
+void IngestQueue::Close() {
+  std::lock_guard lock(mutex_);
+  open_ = false;
+}
+
+uint64_t IngestQueue::last_sequence() const {
+  std::lock_guard lock(mutex_);
+  return last_sequence_;
+}
+
+size_t IngestQueue::depth() const {
+  std::lock_guard lock(mutex_);
+  return waiting_.size();
+}
+
+}  // namespace armorclaw::eventbus

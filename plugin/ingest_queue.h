@@ -1,0 +1,50 @@
+// The bounded hand-over from publishing threads to the I/O thread. Numbering happens here, under the same
+// lock that orders the queue, so sequence order is delivery order.
+#ifndef ARMORCLAW_EVENTBUS_PLUGIN_INGEST_QUEUE_H_
+#define ARMORCLAW_EVENTBUS_PLUGIN_INGEST_QUEUE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "plugin/event.h"
+
+namespace armorclaw::eventbus {
+
+class IngestQueue {
+ public:
+  enum class PushResult { kAccepted, kFull, kClosed };
+
+  // `wake` is called (from a publishing thread, outside the lock) when events wait and no drain is
+  // pending; it must arrange for Drain to be called soon, without blocking.
+  IngestQueue(size_t capacity, std::function<void()> wake);
+
+  // Thread-safe, never waits for the consumer. On kAccepted the event carries the next sequence number.
+  PushResult Push(std::shared_ptr<Event> event);
+
+  // Consumer side: moves every waiting event, in sequence order, to the end of `out`.
+  void Drain(std::vector<EventPtr>& out);
+
+  // Push refuses with kClosed until Open and after Close.
+  void Open();
+  void Close();
+
+  uint64_t last_sequence() const;
+  size_t depth() const;
+
+ private:
+  const size_t capacity_;
+  const std::function<void()> wake_;
+  mutable std::mutex mutex_;
+  std::vector<EventPtr> waiting_;
+  uint64_t last_sequence_ = 0;
+  bool open_ = false;
+  bool drain_pending_ = false;
+};
+
+}  // namespace armorclaw::eventbus
+
+#endif  // ARMORCLAW_EVENTBUS_PLUGIN_INGEST_QUEUE_H_

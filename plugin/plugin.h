@@ -1,0 +1,66 @@
+// One plugin instance: configuration, the ingest queue, and the I/O thread that serves it. The C entry
+// points (entry.cc) translate to and from this class; it reports failures as absl::Status:
+//   ResourceExhausted = ingest queue full, InvalidArgument = bad input, FailedPrecondition = wrong state,
+//   Unavailable = listener could not be set up.
+#ifndef ARMORCLAW_EVENTBUS_PLUGIN_PLUGIN_H_
+#define ARMORCLAW_EVENTBUS_PLUGIN_PLUGIN_H_
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "boost/asio/executor_work_guard.hpp"
+#include "boost/asio/io_context.hpp"
+#include "plugin/config.h"
+#include "plugin/counters.h"
+#include "plugin/host_log.h"
+#include "plugin/ingest_queue.h"
+#include "plugin/server.h"
+
+namespace armorclaw::eventbus {
+
+class Plugin {
+ public:
+  // Host thread; validates the configuration (unknown keys are logged and ignored).
+  static absl::StatusOr<std::unique_ptr<Plugin>> Create(HostLog log, const ConfigEntries& entries);
+  ~Plugin();  // Stops without grace if still running.
+
+  // Host lifecycle calls, one at a time.
+  absl::Status Start();
+  absl::Status Stop(absl::Duration grace);
+
+  // Any thread.
+  absl::Status Publish(std::string_view event_json);
+  absl::StatusOr<std::string> ListenUrl() const;
+  std::string Stats() const;
+
+ private:
+  enum class State { kCreated, kRunning, kStopped };
+
+  Plugin(HostLog log, Config config);
+  // I/O thread: hands every waiting event to the index.
+  void DrainIngest();
+  void RunIoThread();
+
+  // Declared before the io_context: sessions still pending in it when it is destroyed refer to them.
+  Counters counters_;
+  const HostLog log_;
+  const Config config_;
+  boost::asio::io_context io_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  IngestQueue queue_;
+  std::vector<EventPtr> drained_;  // I/O thread only; kept to reuse its capacity.
+  std::unique_ptr<Server> server_;  // Null when websocket_enabled is false. Kept until destruction.
+  std::atomic<State> state_{State::kCreated};
+  std::thread io_thread_;
+};
+
+}  // namespace armorclaw::eventbus
+
+#endif  // ARMORCLAW_EVENTBUS_PLUGIN_PLUGIN_H_

@@ -1,0 +1,77 @@
+#include "plugin/protocol.h"
+
+#include "absl/strings/str_cat.h"
+#include "boost/json/parse.hpp"
+#include "boost/json/serialize.hpp"
+#include "boost/json/value.hpp"
+
+namespace armorclaw::eventbus {
+namespace {
+
+ProtocolError InvalidMessage(std::string message) {
+  return ProtocolError{error_code::kInvalidMessage, std::move(message)};
+}
+
+ClientMessage ParseSubscribe(const boost::json::object* data) {
+  const boost::json::value* filter = data == nullptr ? nullptr : data->if_contains("filter");
+  auto parsed = ParseFilter(filter);
+  if (!parsed.ok()) return ProtocolError{error_code::kInvalidFilter, std::string(parsed.status().message())};
+  return SubscribeRequest{*std::move(parsed)};
+}
+
+ClientMessage ParseUnsubscribe(const boost::json::object* data) {
+  const boost::json::value* id = data == nullptr ? nullptr : data->if_contains("subscriber_id");
+  if (id == nullptr || !id->is_string() || id->get_string().empty()) {
+    return InvalidMessage("unsubscribe needs data.subscriber_id, the id from \"subscribed\"");
+  }
+  return UnsubscribeRequest{std::string(id->get_string())};
+}
+
+std::string Serialize(std::string_view type, boost::json::object data) {
+  boost::json::object message;
+  message["type"] = type;
+  message["data"] = std::move(data);
+  return boost::json::serialize(message);
+}
+
+}  // namespace
+
+ClientMessage ParseClientMessage(std::string_view frame) {
+  boost::system::error_code error;
+  boost::json::parse_options options;
+  options.max_depth = 16;
+  const boost::json::value value = boost::json::parse(frame, error, {}, options);
+  if (error) return InvalidMessage(absl::StrCat("message is not valid JSON: ", error.message()));
+  const boost::json::object* message = value.if_object();
+  if (message == nullptr) return InvalidMessage("message must be a JSON object");
+  const boost::json::value* type = message->if_contains("type");
+  if (type == nullptr || !type->is_string()) return InvalidMessage("message needs a string \"type\"");
+
+  const boost::json::value* data_value = message->if_contains("data");
+  const boost::json::object* data = nullptr;
+  if (data_value != nullptr && !data_value->is_null()) {
+    data = data_value->if_object();
+    if (data == nullptr) return InvalidMessage("\"data\" must be a JSON object");
+  }
+  const boost::json::string& name = type->get_string();
+  if (name == "subscribe") return ParseSubscribe(data);
+  if (name == "unsubscribe") return ParseUnsubscribe(data);
+  if (name == "ping") return PingRequest{};
+  return InvalidMessage("unknown message type (expected subscribe, unsubscribe or ping)");
+}
+
+std::string SubscribedMessage(std::string_view subscriber_id) {
+  return Serialize("subscribed", {{"subscriber_id", subscriber_id}, {"message", "Subscribed successfully"}});
+}
+
+std::string UnsubscribedMessage() {
+  return Serialize("unsubscribed", {{"message", "Unsubscribed successfully"}});
+}
+
+std::string PongMessage() { return R"({"type":"pong"})"; }
+
+std::string ErrorMessage(std::string_view code, std::string_view message) {
+  return Serialize("error", {{"code", code}, {"message", message}});
+}
+
+}  // namespace armorclaw::eventbus

@@ -1,0 +1,99 @@
+#include "plugin/server.h"
+
+#include <chrono>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "plugin/session.h"
+
+namespace armorclaw::eventbus {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+// Sockets still in the HTTP stage beyond max_connections: enough to answer 503 to a burst, few enough
+// that a flood cannot exhaust the host's descriptors.
+constexpr size_t kHandshakeSlack = 256;
+
+std::string HostForUrl(const asio::ip::address& address) {
+  return address.is_v6() ? absl::StrCat("[", address.to_string(), "]") : address.to_string();
+}
+
+}  // namespace
+
+Server::Server(asio::io_context& io, std::shared_ptr<Hub> hub)
+    : acceptor_(io), retry_timer_(io), hub_(std::move(hub)) {}
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Listen(asio::io_context& io, const Config& config,
+                                                       HostLog log, Counters& counters) {
+  auto hub = std::make_shared<Hub>(config, log, counters);
+  std::unique_ptr<Server> server(new Server(io, std::move(hub)));
+  const std::string where = absl::StrCat(config.websocket_addr.host, ":", config.websocket_addr.port);
+  boost::system::error_code error;
+  const tcp::endpoint endpoint(asio::ip::make_address(config.websocket_addr.host, error),
+                               config.websocket_addr.port);
+  tcp::acceptor& acceptor = server->acceptor_;
+  if (!error) acceptor.open(endpoint.protocol(), error);
+  if (!error) acceptor.set_option(asio::socket_base::reuse_address(true), error);
+  if (!error) acceptor.bind(endpoint, error);
+  if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
+  if (error) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", where, " (websocket_addr): ", error.message()));
+  }
+  const tcp::endpoint bound = acceptor.local_endpoint(error);
+  if (error) return absl::UnavailableError(absl::StrCat("cannot read the bound address: ", error.message()));
+  server->url_ =
+      absl::StrCat("ws://", HostForUrl(bound.address()), ":", bound.port(), config.websocket_path);
+  return server;
+}
+
+void Server::Accept() {
+  acceptor_.async_accept([this](boost::system::error_code error, tcp::socket socket) {
+    OnAccept(error, std::move(socket));
+  });
+}
+
+void Server::OnAccept(boost::system::error_code error, tcp::socket socket) {
+  if (error == asio::error::operation_aborted || !acceptor_.is_open()) return;
+  if (error) {
+    // Typically out of descriptors: wait a little instead of spinning on a failing accept.
+    hub_->log.Warn(absl::StrCat("accept failed: ", error.message(), "; retrying in 100 ms"));
+    retry_timer_.expires_after(std::chrono::milliseconds(100));
+    retry_timer_.async_wait([this](boost::system::error_code wait_error) {
+      if (!wait_error) Accept();
+    });
+    return;
+  }
+  if (hub_->sessions.size() < static_cast<size_t>(hub_->config.max_connections) + kHandshakeSlack) {
+    socket.set_option(tcp::no_delay(true), error);
+    std::make_shared<Session>(std::move(socket), hub_)->Start();
+  }
+  Accept();
+}
+
+size_t Server::Dispatch(const EventPtr& event) { return hub_->index.Dispatch(event); }
+
+void Server::BeginShutdown(std::function<void()> all_closed) {
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  retry_timer_.cancel();
+  if (hub_->sessions.empty()) return all_closed();
+  hub_->on_all_closed = std::move(all_closed);
+  // GoAway may end a session at once, which changes the set: walk a copy.
+  const std::vector<Session*> sessions(hub_->sessions.begin(), hub_->sessions.end());
+  for (Session* session : sessions) session->GoAway();
+}
+
+void Server::Abort() {
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  retry_timer_.cancel();
+  const std::vector<Session*> sessions(hub_->sessions.begin(), hub_->sessions.end());
+  for (Session* session : sessions) session->Abort();
+}
+
+}  // namespace armorclaw::eventbus

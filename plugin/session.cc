@@ -1,0 +1,316 @@
+#include "plugin/session.h"
+
+#include <algorithm>
+#include <exception>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "boost/asio/post.hpp"
+#include "boost/beast/http/read.hpp"
+#include "boost/beast/http/write.hpp"
+#include "boost/beast/websocket/rfc6455.hpp"
+#include "plugin/subscriber_id.h"
+
+namespace armorclaw::eventbus {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace websocket = boost::beast::websocket;
+
+std::chrono::steady_clock::duration ToChrono(absl::Duration duration) {
+  return absl::ToChronoNanoseconds(duration);
+}
+
+std::shared_ptr<const std::string> Frame(std::string text) {
+  return std::make_shared<const std::string>(std::move(text));
+}
+
+std::string PeerOf(const asio::ip::tcp::socket& socket) {
+  beast::error_code error;
+  const auto endpoint = socket.remote_endpoint(error);
+  if (error) return "unknown peer";
+  return absl::StrCat(endpoint.address().to_string(), ":", endpoint.port());
+}
+
+}  // namespace
+
+Session::Session(asio::ip::tcp::socket socket, std::shared_ptr<Hub> hub)
+    : hub_(std::move(hub)), peer_(PeerOf(socket)), ws_(std::move(socket)), timer_(ws_.get_executor()) {
+  hub_->sessions.insert(this);
+}
+
+Session::~Session() {
+  Release();
+  hub_->sessions.erase(this);
+  if (hub_->sessions.empty() && hub_->on_all_closed) std::exchange(hub_->on_all_closed, nullptr)();
+}
+
+void Session::Start() {
+  beast::get_lowest_layer(ws_).expires_after(ToChrono(hub_->config.handshake_timeout));
+  request_.emplace();
+  request_->header_limit(8 * 1024);
+  http::async_read(ws_.next_layer(), buffer_, *request_,
+                   [self = shared_from_this()](beast::error_code error, size_t) { self->OnRequest(error); });
+}
+
+void Session::OnRequest(beast::error_code error) {
+  if (error || closing_) return Release();
+  const auto& request = request_->get();
+  const std::string_view target = request.target();
+  const std::string_view path = target.substr(0, target.find('?'));
+  if (path != hub_->config.websocket_path) {
+    return RejectHttp(http::status::not_found,
+                      absl::StrCat("Not Found: the event stream is at ", hub_->config.websocket_path, "\n"));
+  }
+  if (request.method() != http::verb::get) {
+    return RejectHttp(http::status::method_not_allowed, "Method Not Allowed: use a WebSocket GET\n");
+  }
+  if (!websocket::is_upgrade(request)) {
+    return RejectHttp(http::status::upgrade_required,
+                      "Upgrade Required: this is a WebSocket endpoint (RFC 6455)\n");
+  }
+  if (hub_->open_connections >= static_cast<size_t>(hub_->config.max_connections)) {
+    return RejectHttp(http::status::service_unavailable,
+                      "Service Unavailable: the server's connection limit is reached; retry later\n");
+  }
+
+  beast::get_lowest_layer(ws_).expires_never();
+  // Beast times out the upgrade and, later, the close handshake; inactivity and keep-alive pings are
+  // ours (OnTimer), because a pong must not count as activity.
+  ws_.set_option(websocket::stream_base::timeout{ToChrono(hub_->config.handshake_timeout),
+                                                 websocket::stream_base::none(), false});
+  ws_.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& response) { response.set(http::field::server, "armorclaw-eventbus"); }));
+  ws_.read_message_max(static_cast<size_t>(hub_->config.max_message_bytes));
+  // Small frames would otherwise take Beast's slower fragmenting path.
+  ws_.auto_fragment(false);
+  // Called only from inside our reads, which keep the session alive.
+  ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
+    if (kind == websocket::frame_type::ping) last_activity_ = Clock::now();
+    if (kind == websocket::frame_type::pong) pong_pending_ = false;
+  });
+  ws_.async_accept(request_->release(),
+                   [self = shared_from_this()](beast::error_code error) { self->OnAccepted(error); });
+}
+
+void Session::RejectHttp(http::status status, std::string_view body) {
+  Increment(hub_->counters.http_rejected);
+  response_.emplace(status, request_->get().version());
+  response_->set(http::field::server, "armorclaw-eventbus");
+  response_->set(http::field::content_type, "text/plain; charset=utf-8");
+  if (status == http::status::upgrade_required) {
+    response_->set(http::field::upgrade, "websocket");
+    response_->set(http::field::connection, "Upgrade, close");
+  }
+  response_->keep_alive(false);
+  response_->body() = std::string(body);
+  response_->prepare_payload();
+  http::async_write(ws_.next_layer(), *response_, [self = shared_from_this()](beast::error_code, size_t) {
+    beast::error_code ignored;
+    self->ws_.next_layer().socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    self->Release();
+  });
+}
+
+void Session::OnAccepted(beast::error_code error) {
+  if (error || closing_) return Release();
+  open_ = true;
+  ++hub_->open_connections;
+  Increment(hub_->counters.connections_open);
+  Increment(hub_->counters.connections_accepted);
+  hub_->log.Debug(absl::StrCat("connection from ", peer_, " opened"));
+  last_activity_ = Clock::now();
+  next_ping_ = last_activity_ + ToChrono(hub_->config.ping_interval);
+  ArmTimer();
+  ReadNext();
+}
+
+void Session::ReadNext() {
+  ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code error, size_t bytes) {
+    self->OnRead(error, bytes);
+  });
+}
+
+void Session::OnRead(beast::error_code error, size_t) {
+  if (error) {
+    if (error == websocket::error::message_too_big) {
+      hub_->log.Info(absl::StrCat("closed ", peer_, ": message over max_message_bytes (1009)"));
+    }
+    return Release();
+  }
+  if (!closing_) {
+    last_activity_ = Clock::now();
+    if (ws_.got_text()) {
+      Handle(std::string_view(static_cast<const char*>(buffer_.data().data()), buffer_.size()));
+    } else {
+      Handle(ProtocolError{error_code::kInvalidMessage, "binary frames are not supported: send JSON text"});
+    }
+  }
+  buffer_.consume(buffer_.size());
+  ReadNext();
+}
+
+void Session::Handle(std::string_view frame) {
+  ClientMessage message = ParseClientMessage(frame);
+  std::visit([this](auto& request) { Handle(request); }, message);
+}
+
+void Session::Handle(SubscribeRequest& request) {
+  SubscriptionIndex& index = hub_->index;
+  const Config& config = hub_->config;
+  if (index.size() >= static_cast<size_t>(config.max_subscribers)) {
+    return Handle(ProtocolError{
+        error_code::kMaxSubscribers,
+        absl::StrCat("the server's limit of ", config.max_subscribers,
+                     " active subscriptions (max_subscribers) is reached; unsubscribe or retry later")});
+  }
+  if (index.CountFor(this) >= static_cast<size_t>(config.max_subscriptions_per_connection)) {
+    return Handle(ProtocolError{
+        error_code::kTooManySubscriptions,
+        absl::StrCat("this connection already has ", config.max_subscriptions_per_connection,
+                     " subscriptions (max_subscriptions_per_connection)")});
+  }
+  std::string id = NewSubscriberId();
+  Send(Frame(SubscribedMessage(id)));
+  index.Add(std::move(id), this, std::move(request.filter));
+  hub_->counters.subscriptions_active.store(index.size(), std::memory_order_relaxed);
+}
+
+void Session::Handle(const UnsubscribeRequest& request) {
+  if (!hub_->index.Remove(request.subscriber_id, this)) {
+    return Handle(ProtocolError{error_code::kNotFound,
+                                "no subscription with this subscriber_id on this connection"});
+  }
+  hub_->counters.subscriptions_active.store(hub_->index.size(), std::memory_order_relaxed);
+  Send(Frame(UnsubscribedMessage()));
+}
+
+void Session::Handle(const PingRequest&) {
+  static const auto pong = Frame(PongMessage());
+  Send(pong);
+}
+
+void Session::Handle(const ProtocolError& error) {
+  Increment(hub_->counters.protocol_errors);
+  Send(Frame(ErrorMessage(error.code, error.message)));
+}
+
+void Session::Deliver(const EventPtr& event) {
+  // The aliasing constructor shares the event's ownership: no copy, no allocation.
+  Send(std::shared_ptr<const std::string>(event, &event->frame));
+}
+
+void Session::Send(std::shared_ptr<const std::string> frame) {
+  if (closing_) return;
+  if (queued_bytes_ + frame->size() > static_cast<size_t>(hub_->config.max_queue_bytes)) {
+    return CutSlowConsumer();
+  }
+  queued_bytes_ += frame->size();
+  queue_.push_back(std::move(frame));
+  if (!writing_) WriteNext();
+}
+
+void Session::CutSlowConsumer() {
+  closing_ = true;
+  Increment(hub_->counters.slow_consumers_disconnected);
+  hub_->log.Warn(absl::StrCat("disconnected slow consumer ", peer_, ": more than max_queue_bytes (",
+                              hub_->config.max_queue_bytes, ") waiting to be written"));
+  // The index may be iterating right now (Deliver), so leave it later; the socket write is stuck, so no
+  // close frame can get through: drop the connection.
+  asio::post(ws_.get_executor(), [self = shared_from_this()] {
+    self->Release();
+    self->Abort();
+  });
+}
+
+void Session::WriteNext() {
+  writing_ = true;
+  ws_.text(true);
+  ws_.async_write(asio::buffer(*queue_.front()),
+                  [self = shared_from_this()](beast::error_code error, size_t) { self->OnWrite(error); });
+}
+
+void Session::OnWrite(beast::error_code error) {
+  writing_ = false;
+  queued_bytes_ -= queue_.front()->size();
+  queue_.pop_front();
+  if (error) return Release();
+  if (!queue_.empty() && !closing_) WriteNext();
+}
+
+void Session::ArmTimer() {
+  const Config& config = hub_->config;
+  std::optional<Clock::time_point> deadline;
+  if (config.inactivity_timeout != absl::ZeroDuration()) {
+    deadline = last_activity_ + ToChrono(config.inactivity_timeout);
+  }
+  if (config.ping_interval != absl::ZeroDuration()) deadline = std::min(deadline.value_or(next_ping_), next_ping_);
+  if (!deadline) return;
+  timer_.expires_at(*deadline);
+  timer_.async_wait([self = shared_from_this()](beast::error_code error) { self->OnTimer(error); });
+}
+
+void Session::OnTimer(beast::error_code error) {
+  if (error || closing_) return;
+  const Config& config = hub_->config;
+  const Clock::time_point now = Clock::now();
+  if (config.inactivity_timeout != absl::ZeroDuration() &&
+      now >= last_activity_ + ToChrono(config.inactivity_timeout)) {
+    Increment(hub_->counters.inactive_disconnected);
+    hub_->log.Debug(absl::StrCat("closing ", peer_, ": inactivity timeout"));
+    return Close({websocket::close_code::normal, "inactivity timeout"});
+  }
+  if (config.ping_interval != absl::ZeroDuration() && now >= next_ping_) {
+    if (pong_pending_ || ping_in_flight_) {
+      hub_->log.Debug(absl::StrCat("closing ", peer_, ": keep-alive ping unanswered"));
+      return Close({websocket::close_code::going_away, "keep-alive ping unanswered"});
+    }
+    pong_pending_ = true;
+    ping_in_flight_ = true;
+    ws_.async_ping({}, [self = shared_from_this()](beast::error_code) { self->ping_in_flight_ = false; });
+    next_ping_ = now + ToChrono(config.ping_interval);
+  }
+  ArmTimer();
+}
+
+void Session::Close(const websocket::close_reason& reason) {
+  if (closing_) return;
+  closing_ = true;
+  Release();
+  // Beast sends the close frame after the write in flight; the read loop ends when the peer answers or
+  // the handshake timeout tears the connection down.
+  ws_.async_close(reason, [self = shared_from_this()](beast::error_code) {});
+}
+
+void Session::GoAway() {
+  if (open_) {
+    Close({websocket::close_code::going_away, "going away"});
+  } else {
+    Abort();
+  }
+}
+
+void Session::Abort() {
+  closing_ = true;
+  beast::error_code ignored;
+  timer_.cancel();
+  beast::get_lowest_layer(ws_).socket().close(ignored);
+}
+
+void Session::Release() {
+  if (released_) return;
+  released_ = true;
+  timer_.cancel();
+  hub_->index.RemoveAll(this);
+  hub_->counters.subscriptions_active.store(hub_->index.size(), std::memory_order_relaxed);
+  if (open_) {
+    --hub_->open_connections;
+    hub_->counters.connections_open.fetch_sub(1, std::memory_order_relaxed);
+    hub_->log.Debug(absl::StrCat("connection from ", peer_, " closed"));
+  }
+}
+
+}  // namespace armorclaw::eventbus

@@ -1,0 +1,90 @@
+// One client connection, from the HTTP request through the WebSocket upgrade to close: reads and answers
+// client messages, receives matched events from the index, and writes everything through one bounded
+// queue with one write in flight (Beast's rule). Lives on the I/O thread; owned by its pending handlers.
+#ifndef ARMORCLAW_EVENTBUS_PLUGIN_SESSION_H_
+#define ARMORCLAW_EVENTBUS_PLUGIN_SESSION_H_
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/steady_timer.hpp"
+#include "boost/beast/core/flat_buffer.hpp"
+#include "boost/beast/core/tcp_stream.hpp"
+#include "boost/beast/http/empty_body.hpp"
+#include "boost/beast/http/parser.hpp"
+#include "boost/beast/http/string_body.hpp"
+#include "boost/beast/websocket/stream.hpp"
+#include "plugin/hub.h"
+#include "plugin/protocol.h"
+#include "plugin/subscription_index.h"
+
+namespace armorclaw::eventbus {
+
+class Session : public std::enable_shared_from_this<Session>, public EventSink {
+ public:
+  Session(boost::asio::ip::tcp::socket socket, std::shared_ptr<Hub> hub);
+  ~Session();
+
+  void Start();
+  // Queues the event's frame; a connection whose queue would overflow is cut as a slow consumer. Never
+  // touches the index (the index is iterating when it calls this).
+  void Deliver(const EventPtr& event) override;
+  // Server shutdown: a close frame 1001 "going away" to an open connection, a plain close otherwise.
+  void GoAway();
+  // Last resort at the end of the shutdown grace period: closes the socket, which ends every operation.
+  void Abort();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  void OnRequest(boost::beast::error_code error);
+  void RejectHttp(boost::beast::http::status status, std::string_view body);
+  void OnAccepted(boost::beast::error_code error);
+  void ReadNext();
+  void OnRead(boost::beast::error_code error, size_t bytes);
+  void Handle(std::string_view frame);
+  void Handle(SubscribeRequest& request);
+  void Handle(const UnsubscribeRequest& request);
+  void Handle(const PingRequest& request);
+  void Handle(const ProtocolError& error);
+  // Queues a frame. When it would overflow max_queue_bytes the connection is cut instead.
+  void Send(std::shared_ptr<const std::string> frame);
+  void WriteNext();
+  void OnWrite(boost::beast::error_code error);
+  void ArmTimer();
+  void OnTimer(boost::beast::error_code error);
+  void Close(const boost::beast::websocket::close_reason& reason);
+  void CutSlowConsumer();
+  // Frees the session's subscriptions and its place among open connections, once. The session leaves
+  // hub->sessions only when it is destroyed, i.e. when its last operation has finished.
+  void Release();
+
+  const std::shared_ptr<Hub> hub_;
+  std::string peer_;  // "ADDRESS:PORT" of the client, for logs.
+  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::empty_body>> request_;
+  std::optional<boost::beast::http::response<boost::beast::http::string_body>> response_;
+  boost::asio::steady_timer timer_;
+
+  std::deque<std::shared_ptr<const std::string>> queue_;
+  size_t queued_bytes_ = 0;
+  bool open_ = false;     // The upgrade completed.
+  bool writing_ = false;  // A queued frame is in Beast's hands.
+  bool closing_ = false;  // A close was started; nothing more is sent or read.
+  bool released_ = false;
+
+  Clock::time_point last_activity_;  // Last client message or protocol ping.
+  Clock::time_point next_ping_;
+  bool pong_pending_ = false;   // A keep-alive ping is unanswered.
+  bool ping_in_flight_ = false;  // Beast allows one ping at a time.
+};
+
+}  // namespace armorclaw::eventbus
+
+#endif  // ARMORCLAW_EVENTBUS_PLUGIN_SESSION_H_

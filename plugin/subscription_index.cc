@@ -1,0 +1,92 @@
+#include "plugin/subscription_index.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "plugin/string_view_compat.h"
+
+namespace armorclaw::eventbus {
+
+std::vector<SubscriptionIndex::Subscription*>& SubscriptionIndex::ListFor(const Placement& placement) {
+  return placement.buckets == nullptr ? match_all_ : (*placement.buckets)[placement.key];
+}
+
+void SubscriptionIndex::Add(std::string id, EventSink* sink, Filter filter) {
+  SinkState& owner = sinks_.try_emplace(sink, SinkState{sink}).first->second;
+  owner.ids.push_back(id);
+  Subscription& subscription =
+      by_id_.try_emplace(std::move(id), Subscription{std::move(filter), &owner, {}}).first->second;
+  const Filter& f = subscription.filter;
+  if (f.room_id) {
+    subscription.placements.push_back({&by_room_, *f.room_id});
+  } else if (f.sender_id) {
+    subscription.placements.push_back({&by_sender_, *f.sender_id});
+  } else if (!f.event_types.empty()) {
+    for (const std::string& type : f.event_types) subscription.placements.push_back({&by_type_, type});
+  } else {
+    subscription.placements.push_back({nullptr, {}});
+  }
+  for (const Placement& placement : subscription.placements) ListFor(placement).push_back(&subscription);
+}
+
+void SubscriptionIndex::Erase(absl::node_hash_map<std::string, Subscription>::iterator it) {
+  Subscription* subscription = &it->second;
+  for (const Placement& placement : subscription->placements) {
+    std::vector<Subscription*>& list = ListFor(placement);
+    list.erase(std::find(list.begin(), list.end(), subscription));
+    // Drop empty buckets so that rooms nobody watches any more cost no memory.
+    if (list.empty() && placement.buckets != nullptr) placement.buckets->erase(placement.key);
+  }
+  by_id_.erase(it);
+}
+
+bool SubscriptionIndex::Remove(std::string_view id, const EventSink* sink) {
+  auto it = by_id_.find(ToAbsl(id));
+  if (it == by_id_.end() || it->second.owner->sink != sink) return false;
+  SinkState& owner = *it->second.owner;
+  owner.ids.erase(std::find(owner.ids.begin(), owner.ids.end(), id));
+  Erase(it);
+  if (owner.ids.empty()) sinks_.erase(sink);
+  return true;
+}
+
+size_t SubscriptionIndex::RemoveAll(const EventSink* sink) {
+  auto owner = sinks_.find(sink);
+  if (owner == sinks_.end()) return 0;
+  const size_t removed = owner->second.ids.size();
+  for (const std::string& id : owner->second.ids) Erase(by_id_.find(id));
+  sinks_.erase(owner);
+  return removed;
+}
+
+size_t SubscriptionIndex::CountFor(const EventSink* sink) const {
+  auto owner = sinks_.find(sink);
+  return owner == sinks_.end() ? 0 : owner->second.ids.size();
+}
+
+void SubscriptionIndex::Visit(const std::vector<Subscription*>& list, const EventPtr& event,
+                              size_t& delivered) {
+  for (Subscription* subscription : list) {
+    SinkState& owner = *subscription->owner;
+    if (owner.last_dispatch == dispatch_counter_ || !subscription->filter.Matches(*event)) continue;
+    owner.last_dispatch = dispatch_counter_;
+    owner.sink->Deliver(event);
+    ++delivered;
+  }
+}
+
+size_t SubscriptionIndex::Dispatch(const EventPtr& event) {
+  ++dispatch_counter_;
+  size_t delivered = 0;
+  auto visit_bucket = [&](const Buckets& buckets, const std::string& key) {
+    if (key.empty()) return;
+    if (auto it = buckets.find(key); it != buckets.end()) Visit(it->second, event, delivered);
+  };
+  visit_bucket(by_room_, event->room_id);
+  visit_bucket(by_sender_, event->sender);
+  visit_bucket(by_type_, event->type);
+  Visit(match_all_, event, delivered);
+  return delivered;
+}
+
+}  // namespace armorclaw::eventbus

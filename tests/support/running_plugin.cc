@@ -1,0 +1,75 @@
+#include "tests/support/running_plugin.h"
+
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+
+namespace armorclaw::eventbus::testing {
+namespace {
+
+template <typename T>
+T ValueOrThrow(absl::StatusOr<T> result) {
+  if (!result.ok()) throw std::runtime_error(result.status().ToString());
+  return *std::move(result);
+}
+
+host::ConfigEntries WithTestDefaults(const host::ConfigEntries& config) {
+  host::ConfigEntries entries = {{"websocket_addr", "127.0.0.1:0"}, {"ping_interval", "0s"}};
+  entries.insert(entries.end(), config.begin(), config.end());
+  return entries;
+}
+
+}  // namespace
+
+std::string PluginPath() { return ARMORCLAW_EVENTBUS_PLUGIN_PATH; }
+
+std::string TestDataPath(std::string_view name) { return absl::StrCat(ARMORCLAW_EVENTBUS_TEST_DATA_DIR, "/", std::string(name)); }
+
+std::vector<std::string> ReadLines(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+
+aceb_host LogCapture::Host() {
+  aceb_host host{};
+  host.struct_size = sizeof host;
+  host.host_context = this;
+  host.log = &LogCapture::Log;
+  return host;
+}
+
+void LogCapture::Log(void* context, int32_t, aceb_string message) {
+  auto* self = static_cast<LogCapture*>(context);
+  std::lock_guard lock(self->mutex_);
+  self->lines_.emplace_back(message.data, message.size);
+}
+
+std::vector<std::string> LogCapture::lines() const {
+  std::lock_guard lock(mutex_);
+  return lines_;
+}
+
+RunningPlugin::RunningPlugin(const host::ConfigEntries& config)
+    : library_(ValueOrThrow(host::PluginLibrary::Open(PluginPath()))),
+      instance_(ValueOrThrow(host::PluginInstance::Create(library_, logs_.Host(), WithTestDefaults(config)))) {
+  if (absl::Status started = instance_.Start(); !started.ok()) throw std::runtime_error(started.ToString());
+  url_ = ValueOrThrow(instance_.ListenUrl());
+}
+
+void RunningPlugin::Publish(std::string_view event_json) {
+  std::string error;
+  aceb_status status;
+  while ((status = instance_.Publish(event_json, &error)) == ACEB_BUSY) std::this_thread::yield();
+  if (status != ACEB_OK) {
+    throw std::runtime_error(absl::StrCat("publish: ", std::string(host::StatusName(status)), ": ", error));
+  }
+}
+
+}  // namespace armorclaw::eventbus::testing

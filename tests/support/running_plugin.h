@@ -1,0 +1,51 @@
+// The real plugin .so, loaded through the host shim's loader, listening on an ephemeral loopback port.
+#ifndef ARMORCLAW_EVENTBUS_TESTS_SUPPORT_RUNNING_PLUGIN_H_
+#define ARMORCLAW_EVENTBUS_TESTS_SUPPORT_RUNNING_PLUGIN_H_
+
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "host-shim/plugin_loader.h"
+
+namespace armorclaw::eventbus::testing {
+
+// Where the build put the plugin and the test data (compile definitions set by tests/CMakeLists.txt).
+std::string PluginPath();
+std::string TestDataPath(std::string_view name);
+std::vector<std::string> ReadLines(const std::string& path);
+
+// Collects the plugin's log lines; thread-safe, as the log callback must be.
+class LogCapture {
+ public:
+  aceb_host Host();
+  std::vector<std::string> lines() const;
+
+ private:
+  static void Log(void* context, int32_t level, aceb_string message);
+  mutable std::mutex mutex_;
+  std::vector<std::string> lines_;
+};
+
+class RunningPlugin {
+ public:
+  // websocket_addr = 127.0.0.1:0 and ping_interval = 0s, then `config` (which may override them).
+  explicit RunningPlugin(const host::ConfigEntries& config = {});
+
+  const std::string& url() const { return url_; }
+  // Publishes and expects ACEB_OK (retrying while ACEB_BUSY).
+  void Publish(std::string_view event_json);
+  host::PluginInstance& instance() { return instance_; }
+  const LogCapture& logs() const { return logs_; }
+
+ private:
+  LogCapture logs_;
+  host::PluginLibrary library_;
+  host::PluginInstance instance_;
+  std::string url_;
+};
+
+}  // namespace armorclaw::eventbus::testing
+
+#endif  // ARMORCLAW_EVENTBUS_TESTS_SUPPORT_RUNNING_PLUGIN_H_
