@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "boost/asio/ip/address.hpp"
-#include "plugin/string_view_compat.h"
+#include "common/string_view_compat.h"
 
 namespace armorclaw::eventbus {
 namespace {

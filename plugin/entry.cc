@@ -10,7 +10,7 @@
 #include "absl/status/status.h"
 #include "armorclaw/eventbus.h"
 #include "plugin/plugin.h"
-#include "plugin/string_view_compat.h"
+#include "common/string_view_compat.h"
 
 using armorclaw::eventbus::ConfigEntries;
 using armorclaw::eventbus::HostLog;
@@ -48,7 +48,7 @@ aceb_status ToStatus(const absl::Status& status) {
 }
 
 aceb_status Report(const absl::Status& status, aceb_buffer* error) {
-  if (!status.ok()) WriteBuffer(error, armorclaw::eventbus::ToStd(status.message()));
+  if (!status.ok()) WriteBuffer(error, armorclaw::ToStd(status.message()));
   return ToStatus(status);
 }
 
@@ -96,7 +96,7 @@ aceb_status Create(const aceb_host* host, const aceb_config_entry* entries, size
     for (size_t i = 0; i < count; ++i) config.emplace_back(View(entries[i].key), View(entries[i].value));
     auto plugin = Plugin::Create(HostLog(copy.log, copy.host_context), config);
     if (!plugin.ok()) {
-      WriteBuffer(error, armorclaw::eventbus::ToStd(plugin.status().message()));
+      WriteBuffer(error, armorclaw::ToStd(plugin.status().message()));
       return plugin.status().code() == absl::StatusCode::kInvalidArgument ? ACEB_CONFIG_ERROR : ACEB_INTERNAL;
     }
     *out = new aceb_plugin{*std::move(plugin)};

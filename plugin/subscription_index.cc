@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "plugin/string_view_compat.h"
+#include "common/string_view_compat.h"
 
 namespace armorclaw::eventbus {
 

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "boost/json/parse.hpp"
 
 namespace armorclaw::eventbus::testing {
 namespace {
@@ -69,6 +70,22 @@ void RunningPlugin::Publish(std::string_view event_json) {
   while ((status = instance_.Publish(event_json, &error)) == ACEB_BUSY) std::this_thread::yield();
   if (status != ACEB_OK) {
     throw std::runtime_error(absl::StrCat("publish: ", std::string(host::StatusName(status)), ": ", error));
+  }
+}
+
+uint64_t RunningPlugin::Stat(std::string_view name) {
+  const boost::json::value stats = boost::json::parse(ValueOrThrow(instance_.Stats()));
+  return stats.at(name).to_number<uint64_t>();
+}
+
+void RunningPlugin::AwaitStat(std::string_view name, uint64_t value, std::chrono::milliseconds deadline) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  uint64_t now = 0;
+  while ((now = Stat(name)) != value) {
+    if (std::chrono::steady_clock::now() > until) {
+      throw std::runtime_error(absl::StrCat("stat ", std::string(name), " is ", now, ", expected ", value));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }
 

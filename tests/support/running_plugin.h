@@ -2,6 +2,8 @@
 #ifndef ARMORCLAW_EVENTBUS_TESTS_SUPPORT_RUNNING_PLUGIN_H_
 #define ARMORCLAW_EVENTBUS_TESTS_SUPPORT_RUNNING_PLUGIN_H_
 
+#include <chrono>
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -37,6 +39,12 @@ class RunningPlugin {
   // Publishes and expects ACEB_OK (retrying while ACEB_BUSY).
   void Publish(std::string_view event_json);
   host::PluginInstance& instance() { return instance_; }
+  // One counter of the stats JSON.
+  uint64_t Stat(std::string_view name);
+  // Polls the stats until counter `name` equals `value`; throws after `deadline`. For state the server
+  // reaches on its own thread (a disconnect processed, say), which no client message announces.
+  void AwaitStat(std::string_view name, uint64_t value,
+                 std::chrono::milliseconds deadline = std::chrono::seconds(20));
   const LogCapture& logs() const { return logs_; }
 
  private:

@@ -123,7 +123,11 @@ websocket::close_reason WsClient::ReadUntilClosed(bool skip_messages, std::chron
     ws_.async_read(buffer_, [&result](beast::error_code error, size_t) { result = error; });
     io_.restart();
     io_.run();
-    if (result == websocket::error::closed) return ws_.reason();
+    // A close frame may be followed by the server's teardown racing the client's own, which Beast then
+    // reports instead of `closed`; the close frame counts.
+    if (result == websocket::error::closed || (result && ws_.reason().code != websocket::close_code::none)) {
+      return ws_.reason();
+    }
     if (result) throw beast::system_error(result);
     if (!skip_messages) {
       throw std::runtime_error(absl::StrCat("expected a close, got ", beast::buffers_to_string(buffer_.data())));

@@ -1,0 +1,219 @@
+// armorclaw-eventbus-host: stands in for the ArmorClaw bridge. Loads the eventbus plugin, hands it
+// the [eventbus] configuration, starts it, feeds it events and stops it on SIGINT or SIGTERM.
+
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "armorclaw/eventbus.h"
+#include "common/string_view_compat.h"
+#include "host-shim/cli_options.h"
+#include "host-shim/config_sources.h"
+#include "host-shim/demo_feed.h"
+#include "host-shim/event_feed.h"
+#include "host-shim/log_sink.h"
+#include "host-shim/plugin_loader.h"
+#include "host-shim/shutdown_signal.h"
+#include "host-shim/toml_config.h"
+#include "host-shim/unique_fd.h"
+
+extern char** environ;
+
+namespace armorclaw::host {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitPluginFailed = 1;
+constexpr int kExitUsage = 2;
+
+constexpr std::string_view kPluginFileName = "armorclaw-eventbus.so";
+
+// Like a bridge's plugin directory: the plugin sits next to the executable, wherever the current
+// directory is.
+std::string DefaultPluginPath() {
+  char exe[PATH_MAX];
+  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  if (n <= 0) return std::string(kPluginFileName);
+  const std::string_view path(exe, static_cast<size_t>(n));
+  const size_t slash = path.rfind('/');
+  return absl::StrCat(ToAbsl(path.substr(0, slash == std::string_view::npos ? 0 : slash + 1)),
+                      ToAbsl(kPluginFileName));
+}
+
+// dlopen searches the library path for a bare file name; a user naming a file means that file.
+std::string AsPath(const std::string& file) {
+  return file.find('/') == std::string::npos ? absl::StrCat("./", file) : file;
+}
+
+void WriteStdoutLine(std::string_view line) {
+  const std::string text = absl::StrCat(ToAbsl(line), "\n");
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    const ssize_t written = ::write(STDOUT_FILENO, rest.data(), rest.size());
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      ReportHostError(absl::StrCat("cannot write to stdout: ", std::strerror(errno)));
+      return;
+    }
+    rest.remove_prefix(static_cast<size_t>(written));
+  }
+}
+
+// Blocks until SIGINT or SIGTERM arrives (they are blocked in every thread, so only this wait
+// receives them).
+void WaitForStopSignal(const sigset_t& signals) {
+  while (true) {
+    const int received = ::sigwaitinfo(&signals, nullptr);
+    if (received == SIGINT || received == SIGTERM) {
+      ReportHostError(
+          absl::StrCat("received ", received == SIGINT ? "SIGINT" : "SIGTERM", ", stopping"));
+      return;
+    }
+  }
+}
+
+int Run(int argc, char** argv) {
+  const std::string_view program = argc > 0 ? argv[0] : "armorclaw-eventbus-host";
+  const absl::StatusOr<CliOptions> parsed =
+      ParseCommandLine(std::vector<std::string_view>(argv + std::min(argc, 1), argv + argc));
+  if (!parsed.ok()) {
+    ReportHostError(ToStd(parsed.status().message()));
+    WriteStderrLine(Usage(program));
+    return kExitUsage;
+  }
+  const CliOptions& options = *parsed;
+  if (options.help) {
+    WriteStdoutLine(Usage(program));
+    return kExitOk;
+  }
+
+  ConfigEntries config;
+  if (options.config_path.has_value()) {
+    absl::StatusOr<ConfigEntries> file = LoadEventbusTable(*options.config_path);
+    if (!file.ok()) {
+      ReportHostError(ToStd(file.status().message()));
+      return kExitUsage;
+    }
+    config = *std::move(file);
+  }
+  config = MergeConfig(std::move(config), EnvironmentEntries(environ));
+  config = MergeConfig(std::move(config), options.settings);
+
+  UniqueFd events_file;
+  int events_fd = -1;
+  if (options.events_path.has_value()) {
+    if (*options.events_path == "-") {
+      events_fd = STDIN_FILENO;
+    } else {
+      events_file = UniqueFd(::open(options.events_path->c_str(), O_RDONLY | O_CLOEXEC));
+      if (!events_file.valid()) {
+        ReportHostError(absl::StrCat("cannot open events file ", *options.events_path, ": ",
+                                     std::strerror(errno)));
+        return kExitUsage;
+      }
+      events_fd = events_file.get();
+    }
+  }
+
+  absl::StatusOr<ShutdownSignal> shutdown = ShutdownSignal::Create();
+  if (!shutdown.ok()) {
+    ReportHostError(ToStd(shutdown.status().message()));
+    return kExitPluginFailed;
+  }
+
+  // Only now, so that Ctrl-C still ends a host stuck opening a FIFO nobody writes to, yet before
+  // any thread exists, the plugin's included: threads inherit the mask, so the signals can only
+  // be taken by sigwaitinfo below and they interrupt no thread.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // A reader of our stdout or stderr going away must not kill the server.
+  ::signal(SIGPIPE, SIG_IGN);
+
+  const std::string plugin_path =
+      options.plugin_path.has_value() ? AsPath(*options.plugin_path) : DefaultPluginPath();
+  absl::StatusOr<PluginLibrary> library = PluginLibrary::Open(plugin_path);
+  if (!library.ok()) {
+    ReportHostError(ToStd(library.status().message()));
+    return kExitPluginFailed;
+  }
+  const aceb_host host{sizeof(aceb_host), 0, nullptr, &LogPluginMessage};
+  absl::StatusOr<PluginInstance> plugin = PluginInstance::Create(*library, host, config);
+  if (!plugin.ok()) {
+    ReportHostError(absl::StrCat("cannot create the event bus: ", plugin.status().message()));
+    return kExitPluginFailed;
+  }
+  if (absl::Status started = plugin->Start(); !started.ok()) {
+    ReportHostError(absl::StrCat("cannot start the event bus: ", started.message()));
+    return kExitPluginFailed;
+  }
+
+  absl::StatusOr<std::string> url = plugin->ListenUrl();
+  if (url.ok()) {
+    WriteStdoutLine(absl::StrCat("eventbus: listening on ", *url));
+  } else if (AcebStatusOf(url.status()) == ACEB_BAD_STATE) {
+    ReportHostError(
+        "the WebSocket server is disabled (websocket_enabled = false); events are "
+        "accepted but nobody can subscribe");
+  } else {
+    ReportHostError(absl::StrCat("cannot get the listen URL: ", url.status().message()));
+  }
+
+  {
+    const PublishFn publish = [&plugin](std::string_view event, std::string* error) {
+      return plugin->Publish(event, error);
+    };
+    std::optional<EventFeed> event_feed;
+    std::optional<DemoFeed> demo_feed;
+    if (events_fd >= 0) {
+      event_feed.emplace(events_fd, options.events_path == "-" ? "stdin" : *options.events_path,
+                         publish, *shutdown, ReportHostError);
+    }
+    if (options.demo_events_per_second.has_value()) {
+      demo_feed.emplace(*options.demo_events_per_second, std::random_device()(), publish, *shutdown,
+                        ReportHostError);
+    }
+    // Declared after the feeds so that it runs before they are joined, on every way out of this
+    // block: joined feeds touch no stopped or destroyed plugin, and an untriggered feed would wait
+    // for the end of its input.
+    const absl::Cleanup stop_feeds = [&shutdown] { shutdown->Trigger(); };
+    WaitForStopSignal(stop_signals);
+  }
+
+  if (absl::Status stopped = plugin->Stop(options.grace_ms); !stopped.ok()) {
+    ReportHostError(absl::StrCat("stop failed: ", stopped.message()));
+    return kExitPluginFailed;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+}  // namespace armorclaw::host
+
+int main(int argc, char** argv) {
+  try {
+    return armorclaw::host::Run(argc, argv);
+  } catch (const std::exception& e) {
+    armorclaw::host::ReportHostError(absl::StrCat("fatal: ", e.what()));
+  } catch (...) {
+    armorclaw::host::ReportHostError("fatal: unknown exception");
+  }
+  return 1;
+}
