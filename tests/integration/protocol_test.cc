@@ -294,12 +294,12 @@ TEST(ProtocolTest, InactiveConnectionIsClosedAndItsSubscriptionsFreed) {
 }
 
 TEST(ProtocolTest, ApplicationPingsKeepAConnectionAlive) {
-  RunningPlugin plugin(Config{{"inactivity_timeout", "400ms"}});
+  RunningPlugin plugin(Config{{"inactivity_timeout", "2s"}});
   WsClient client(plugin.url());
   client.Subscribe("{}");
-  // Pinging at a quarter of the timeout for five timeouts: each ping must still find the connection open.
-  for (int i = 0; i < 20; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // Pinging every tenth of the timeout for one and a half timeouts: each ping must find the connection open.
+  for (int i = 0; i < 15; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
     client.Send(R"({"type":"ping"})");
     ASSERT_EQ(client.Read(), R"({"type":"pong"})") << "ping " << i;
   }
@@ -318,13 +318,13 @@ TEST(ProtocolTest, PeerThatStopsAnsweringKeepAlivePingsIsClosed) {
 }
 
 TEST(ProtocolTest, AnsweringPeerIsKeptByKeepAlivePings) {
-  RunningPlugin plugin(Config{{"ping_interval", "100ms"}});
+  RunningPlugin plugin(Config{{"ping_interval", "300ms"}});
   WsClient client(plugin.url());
   client.Subscribe("{}");
-  // While the client waits in a read it answers the server's pings; ten intervals later an event still
-  // reaches it over the same connection.
+  // While the client waits in a read it answers the server's pings; several intervals later an event
+  // still reaches it over the same connection.
   std::thread publisher([&plugin] {
-    std::this_thread::sleep_for(std::chrono::seconds(1));
+    std::this_thread::sleep_for(std::chrono::seconds(2));
     plugin.Publish(kSentinel);
   });
   const boost::json::value event = client.ReadJson();
