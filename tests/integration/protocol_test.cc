@@ -6,7 +6,12 @@
 #include <thread>
 #include <vector>
 
+#include "boost/asio/ip/tcp.hpp"
+#include "boost/beast/core/tcp_stream.hpp"
+#include "boost/beast/http/read.hpp"
 #include "boost/beast/http/status.hpp"
+#include "boost/beast/http/string_body.hpp"
+#include "boost/beast/http/write.hpp"
 #include "boost/beast/websocket/rfc6455.hpp"
 #include "boost/json/parse.hpp"
 #include "boost/json/serialize.hpp"
@@ -268,6 +273,38 @@ TEST(ProtocolTest, HttpAnswersOutsideTheUpgrade) {
   EXPECT_EQ(HttpGet(plugin.url(), "/other").result(), http::status::not_found);
   EXPECT_EQ(HttpGet(plugin.url(), "/events").result(), http::status::upgrade_required);
   EXPECT_THROW(WsClient(plugin.url(), "/elsewhere"), std::exception);
+}
+
+TEST(ProtocolTest, NonGetRequestsGet405) {
+  RunningPlugin plugin;
+  boost::asio::io_context io;
+  boost::beast::tcp_stream stream(io);
+  const Endpoint endpoint = ParseWsUrl(plugin.url());
+  stream.connect(boost::asio::ip::tcp::resolver(io).resolve(endpoint.host, endpoint.port));
+  http::request<http::string_body> request(http::verb::post, "/events", 11);
+  request.set(http::field::host, endpoint.host);
+  request.prepare_payload();
+  http::write(stream, request);
+  boost::beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  http::read(stream, buffer, response);
+  EXPECT_EQ(response.result(), http::status::method_not_allowed);
+}
+
+TEST(ProtocolTest, ClientThatSendsNoRequestIsDroppedAfterTheHandshakeTimeout) {
+  RunningPlugin plugin(Config{{"handshake_timeout", "200ms"}});
+  boost::asio::io_context io;
+  boost::beast::tcp_stream stream(io);
+  const Endpoint endpoint = ParseWsUrl(plugin.url());
+  stream.connect(boost::asio::ip::tcp::resolver(io).resolve(endpoint.host, endpoint.port));
+  // The client stays silent; the server must end the connection on its own.
+  char byte;
+  boost::beast::error_code result;
+  stream.expires_after(std::chrono::seconds(20));
+  stream.async_read_some(boost::asio::buffer(&byte, 1),
+                         [&result](boost::beast::error_code error, size_t) { result = error; });
+  io.run();
+  EXPECT_EQ(result, boost::asio::error::eof);
 }
 
 TEST(ProtocolTest, ConnectionsOverMaxConnectionsGet503) {
