@@ -60,6 +60,8 @@ absl::Status SetDuration(std::string_view key, std::string_view value, absl::Dur
 }
 
 constexpr int64_t kMaxCount = 1'000'000;
+// What an "event" message adds around the Matrix event, with room to spare.
+constexpr int64_t kEnvelopeBytes = 1024;
 
 // One row per documented key (docs/configuration.md); the order is the documentation's.
 const std::array<std::pair<std::string_view, Setter>, 13> kKeys = {{
@@ -176,6 +178,12 @@ absl::StatusOr<Config> ParseConfig(const ConfigEntries& entries,
       continue;
     }
     if (absl::Status status = setter(value, config); !status.ok()) return status;
+  }
+  // A connection's queue must hold at least one largest event in its envelope.
+  if (config.max_queue_bytes < config.max_event_bytes + kEnvelopeBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "invalid value \"", config.max_queue_bytes, "\" for max_queue_bytes: expected at least max_event_bytes (",
+        config.max_event_bytes, ") + ", kEnvelopeBytes));
   }
   return config;
 }

@@ -114,6 +114,14 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"max_message_bytes", "1"}, BadValue{"max_queue_bytes", "10"},
                       BadValue{"ingest_queue_events", "0"}, BadValue{"max_event_bytes", "12"}));
 
+TEST(ConfigTest, QueueMustHoldTheLargestEvent) {
+  auto config = Parse({{"max_event_bytes", "65536"}, {"max_queue_bytes", "65536"}});
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().message(),
+            "invalid value \"65536\" for max_queue_bytes: expected at least max_event_bytes (65536) + 1024");
+  EXPECT_TRUE(Parse({{"max_event_bytes", "2048"}, {"max_queue_bytes", "65536"}}).ok());
+}
+
 TEST(ListenAddressTest, Forms) {
   auto v4 = ParseListenAddress("127.0.0.1:0");
   ASSERT_TRUE(v4.ok());

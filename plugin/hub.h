@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "plugin/config.h"
@@ -28,6 +29,8 @@ struct Hub {
   absl::flat_hash_set<Session*> sessions;
   // Of those, the ones that completed the WebSocket upgrade.
   size_t open_connections = 0;
+  // Sessions that received events in the batch being dispatched, to flush once at its end.
+  std::vector<Session*> dirty;
   // Set by a server shutdown: called once the last session has gone.
   std::function<void()> on_all_closed;
 };

@@ -129,12 +129,8 @@ absl::Status Plugin::Publish(std::string_view event_json) {
 
 void Plugin::DrainIngest() {
   queue_.Drain(drained_);
-  uint64_t deliveries = 0;
-  if (server_) {
-    for (const EventPtr& event : drained_) deliveries += server_->Dispatch(event);
-  }
+  if (server_) Increment(counters_.deliveries, server_->Publish(drained_));
   drained_.clear();
-  Increment(counters_.deliveries, deliveries);
 }
 
 absl::StatusOr<std::string> Plugin::ListenUrl() const {

@@ -21,6 +21,7 @@ inline constexpr std::string_view kServerError = "server_error";
 inline constexpr std::string_view kInvalidMessage = "invalid_message";
 inline constexpr std::string_view kNotFound = "not_found";
 inline constexpr std::string_view kTooManySubscriptions = "too_many_subscriptions";
+inline constexpr std::string_view kSlowConsumer = "slow_consumer";
 }  // namespace error_code
 
 struct SubscribeRequest {

@@ -25,7 +25,7 @@ std::string HostForUrl(const asio::ip::address& address) {
 }  // namespace
 
 Server::Server(asio::io_context& io, std::shared_ptr<Hub> hub)
-    : acceptor_(io), retry_timer_(io), hub_(std::move(hub)) {}
+    : io_(io), acceptor_(io), retry_timer_(io), hub_(std::move(hub)) {}
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Listen(asio::io_context& io, const Config& config,
                                                        HostLog log, Counters& counters) {
@@ -52,12 +52,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Listen(asio::io_context& io, con
 }
 
 void Server::Accept() {
-  acceptor_.async_accept([this](boost::system::error_code error, tcp::socket socket) {
+  // Accepting onto the io_context's own executor type keeps Asio's type-erased executor off the
+  // per-connection paths.
+  acceptor_.async_accept(io_, [this](boost::system::error_code error, CorkedSocket::socket_type socket) {
     OnAccept(error, std::move(socket));
   });
 }
 
-void Server::OnAccept(boost::system::error_code error, tcp::socket socket) {
+void Server::OnAccept(boost::system::error_code error, CorkedSocket::socket_type socket) {
   if (error == asio::error::operation_aborted || !acceptor_.is_open()) return;
   if (error) {
     // Typically out of descriptors: wait a little instead of spinning on a failing accept.
@@ -75,7 +77,13 @@ void Server::OnAccept(boost::system::error_code error, tcp::socket socket) {
   Accept();
 }
 
-size_t Server::Dispatch(const EventPtr& event) { return hub_->index.Dispatch(event); }
+size_t Server::Publish(const std::vector<EventPtr>& events) {
+  size_t deliveries = 0;
+  for (const EventPtr& event : events) deliveries += hub_->index.Dispatch(event);
+  for (Session* session : hub_->dirty) session->FlushBatch();
+  hub_->dirty.clear();
+  return deliveries;
+}
 
 void Server::BeginShutdown(std::function<void()> all_closed) {
   boost::system::error_code ignored;

@@ -6,12 +6,14 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "plugin/config.h"
+#include "plugin/corked_socket.h"
 #include "plugin/counters.h"
 #include "plugin/event.h"
 #include "plugin/host_log.h"
@@ -31,8 +33,9 @@ class Server {
 
   // The rest runs on the I/O thread (Accept may also run before it starts).
   void Accept();
-  // Returns the number of connections the event was queued for.
-  size_t Dispatch(const EventPtr& event);
+  // Hands each event, in order, to the connections whose subscriptions match it, then sends each of
+  // those connections its share with as few socket writes as possible. Returns the deliveries.
+  size_t Publish(const std::vector<EventPtr>& events);
   // Stops accepting and sends every client a close frame; `all_closed` runs when the last connection has
   // gone (at once if there is none).
   void BeginShutdown(std::function<void()> all_closed);
@@ -41,8 +44,9 @@ class Server {
 
  private:
   Server(boost::asio::io_context& io, std::shared_ptr<Hub> hub);
-  void OnAccept(boost::system::error_code error, boost::asio::ip::tcp::socket socket);
+  void OnAccept(boost::system::error_code error, CorkedSocket::socket_type socket);
 
+  boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;
   const std::shared_ptr<Hub> hub_;

@@ -28,7 +28,7 @@ std::shared_ptr<const std::string> Frame(std::string text) {
   return std::make_shared<const std::string>(std::move(text));
 }
 
-std::string PeerOf(const asio::ip::tcp::socket& socket) {
+std::string PeerOf(const CorkedSocket::socket_type& socket) {
   beast::error_code error;
   const auto endpoint = socket.remote_endpoint(error);
   if (error) return "unknown peer";
@@ -37,7 +37,7 @@ std::string PeerOf(const asio::ip::tcp::socket& socket) {
 
 }  // namespace
 
-Session::Session(asio::ip::tcp::socket socket, std::shared_ptr<Hub> hub)
+Session::Session(CorkedSocket::socket_type socket, std::shared_ptr<Hub> hub)
     : hub_(std::move(hub)), peer_(PeerOf(socket)), ws_(std::move(socket)), timer_(ws_.get_executor()) {
   hub_->sessions.insert(this);
 }
@@ -49,7 +49,10 @@ Session::~Session() {
 }
 
 void Session::Start() {
-  beast::get_lowest_layer(ws_).expires_after(ToChrono(hub_->config.handshake_timeout));
+  ws_.next_layer().set_owner(weak_from_this());
+  // The HTTP request is read before Beast's websocket timeouts apply: it has a deadline of its own.
+  timer_.expires_after(ToChrono(hub_->config.handshake_timeout));
+  timer_.async_wait([self = shared_from_this()](beast::error_code error) { self->OnTimer(error); });
   request_.emplace();
   request_->header_limit(8 * 1024);
   http::async_read(ws_.next_layer(), buffer_, *request_,
@@ -77,7 +80,6 @@ void Session::OnRequest(beast::error_code error) {
                       "Service Unavailable: the server's connection limit is reached; retry later\n");
   }
 
-  beast::get_lowest_layer(ws_).expires_never();
   // Beast times out the upgrade and, later, the close handshake; inactivity and keep-alive pings are
   // ours (OnTimer), because a pong must not count as activity.
   ws_.set_option(websocket::stream_base::timeout{ToChrono(hub_->config.handshake_timeout),
@@ -109,9 +111,11 @@ void Session::RejectHttp(http::status status, std::string_view body) {
   response_->body() = std::string(body);
   response_->prepare_payload();
   http::async_write(ws_.next_layer(), *response_, [self = shared_from_this()](beast::error_code, size_t) {
-    beast::error_code ignored;
-    self->ws_.next_layer().socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-    self->Release();
+    self->ws_.next_layer().AsyncDrain([self](beast::error_code) {
+      beast::error_code ignored;
+      self->ws_.next_layer().next_layer().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+      self->Release();
+    });
   });
 }
 
@@ -122,6 +126,7 @@ void Session::OnAccepted(beast::error_code error) {
   Increment(hub_->counters.connections_open);
   Increment(hub_->counters.connections_accepted);
   hub_->log.Debug(absl::StrCat("connection from ", peer_, " opened"));
+  ws_.text(true);
   last_activity_ = Clock::now();
   next_ping_ = last_activity_ + ToChrono(hub_->config.ping_interval);
   ArmTimer();
@@ -200,45 +205,58 @@ void Session::Handle(const ProtocolError& error) {
 
 void Session::Deliver(const EventPtr& event) {
   // The aliasing constructor shares the event's ownership: no copy, no allocation.
-  Send(std::shared_ptr<const std::string>(event, &event->frame));
+  if (!Enqueue(std::shared_ptr<const std::string>(event, &event->frame)) || dirty_) return;
+  dirty_ = true;
+  hub_->dirty.push_back(this);
 }
 
-void Session::Send(std::shared_ptr<const std::string> frame) {
-  if (closing_) return;
-  if (queued_bytes_ + frame->size() > static_cast<size_t>(hub_->config.max_queue_bytes)) {
-    return CutSlowConsumer();
+void Session::FlushBatch() {
+  dirty_ = false;
+  ws_.next_layer().Flush();
+}
+
+void Session::Send(const std::shared_ptr<const std::string>& frame) {
+  if (Enqueue(frame)) ws_.next_layer().Flush();
+}
+
+bool Session::Enqueue(const std::shared_ptr<const std::string>& frame) {
+  if (closing_ || !ws_.is_open()) return false;
+  CorkedSocket& socket = ws_.next_layer();
+  const size_t limit = static_cast<size_t>(hub_->config.max_queue_bytes);
+  // A large batch can fill the queue before the end-of-batch flush: send early before judging the client.
+  if (socket.pending_bytes() + frame->size() > limit) socket.Flush();
+  if (socket.pending_bytes() + frame->size() > limit) {
+    CutSlowConsumer();
+    return false;
   }
-  queued_bytes_ += frame->size();
-  queue_.push_back(std::move(frame));
-  if (!writing_) WriteNext();
+  Write(frame);
+  return true;
+}
+
+void Session::Write(const std::shared_ptr<const std::string>& frame) {
+  ws_.next_layer().ShareNext(frame->data(), frame);
+  beast::error_code error;
+  // Beast frames the message into the batch; nothing is sent yet and nothing blocks. A failure here
+  // means the stream is closing, which the pending read reports.
+  ws_.write(asio::buffer(*frame), error);
 }
 
 void Session::CutSlowConsumer() {
   closing_ = true;
   Increment(hub_->counters.slow_consumers_disconnected);
-  hub_->log.Warn(absl::StrCat("disconnected slow consumer ", peer_, ": more than max_queue_bytes (",
-                              hub_->config.max_queue_bytes, ") waiting to be written"));
-  // The index may be iterating right now (Deliver), so leave it later; the socket write is stuck, so no
-  // close frame can get through: drop the connection.
+  hub_->log.Warn(absl::StrCat("disconnecting slow consumer ", peer_, ": more than max_queue_bytes (",
+                              hub_->config.max_queue_bytes, ") waiting to be sent"));
+  // The index may be iterating right now (Deliver), so leave it later. The error and the close frame go
+  // behind what is queued (best effort: a client that reads nothing never sees them), and the close
+  // handshake timeout drops the connection if the client does not answer.
   asio::post(ws_.get_executor(), [self = shared_from_this()] {
     self->Release();
-    self->Abort();
+    if (!self->ws_.is_open()) return;
+    self->Write(Frame(ErrorMessage(error_code::kSlowConsumer,
+                                   "too many events waiting to be sent to this connection (max_queue_bytes)")));
+    self->ws_.async_close({websocket::close_code::policy_error, "slow consumer"},
+                          [self](beast::error_code) {});
   });
-}
-
-void Session::WriteNext() {
-  writing_ = true;
-  ws_.text(true);
-  ws_.async_write(asio::buffer(*queue_.front()),
-                  [self = shared_from_this()](beast::error_code error, size_t) { self->OnWrite(error); });
-}
-
-void Session::OnWrite(beast::error_code error) {
-  writing_ = false;
-  queued_bytes_ -= queue_.front()->size();
-  queue_.pop_front();
-  if (error) return Release();
-  if (!queue_.empty() && !closing_) WriteNext();
 }
 
 void Session::ArmTimer() {
@@ -255,6 +273,10 @@ void Session::ArmTimer() {
 
 void Session::OnTimer(beast::error_code error) {
   if (error || closing_) return;
+  if (!open_) {
+    hub_->log.Debug(absl::StrCat("dropping ", peer_, ": no WebSocket upgrade within handshake_timeout"));
+    return Abort();
+  }
   const Config& config = hub_->config;
   const Clock::time_point now = Clock::now();
   if (config.inactivity_timeout != absl::ZeroDuration() &&
@@ -297,7 +319,7 @@ void Session::Abort() {
   closing_ = true;
   beast::error_code ignored;
   timer_.cancel();
-  beast::get_lowest_layer(ws_).socket().close(ignored);
+  beast::get_lowest_layer(ws_).close(ignored);
 }
 
 void Session::Release() {

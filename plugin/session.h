@@ -1,11 +1,11 @@
 // One client connection, from the HTTP request through the WebSocket upgrade to close: reads and answers
-// client messages, receives matched events from the index, and writes everything through one bounded
-// queue with one write in flight (Beast's rule). Lives on the I/O thread; owned by its pending handlers.
+// client messages, and receives matched events from the index. Every frame is framed by Beast into the
+// connection's CorkedSocket at once and sent with the rest of its batch; the bytes waiting there are
+// bounded by max_queue_bytes. Lives on the I/O thread; owned by its pending handlers.
 #ifndef ARMORCLAW_EVENTBUS_PLUGIN_SESSION_H_
 #define ARMORCLAW_EVENTBUS_PLUGIN_SESSION_H_
 
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,11 +14,11 @@
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "boost/beast/core/flat_buffer.hpp"
-#include "boost/beast/core/tcp_stream.hpp"
 #include "boost/beast/http/empty_body.hpp"
 #include "boost/beast/http/parser.hpp"
 #include "boost/beast/http/string_body.hpp"
 #include "boost/beast/websocket/stream.hpp"
+#include "plugin/corked_socket.h"
 #include "plugin/hub.h"
 #include "plugin/protocol.h"
 #include "plugin/subscription_index.h"
@@ -27,13 +27,15 @@ namespace armorclaw::eventbus {
 
 class Session : public std::enable_shared_from_this<Session>, public EventSink {
  public:
-  Session(boost::asio::ip::tcp::socket socket, std::shared_ptr<Hub> hub);
+  Session(CorkedSocket::socket_type socket, std::shared_ptr<Hub> hub);
   ~Session();
 
   void Start();
-  // Queues the event's frame; a connection whose queue would overflow is cut as a slow consumer. Never
-  // touches the index (the index is iterating when it calls this).
+  // Adds the event's frame to the batch (sent by FlushBatch); a connection whose batch would overflow is
+  // cut as a slow consumer. Never touches the index (the index is iterating when it calls this).
   void Deliver(const EventPtr& event) override;
+  // Sends what Deliver added, with as few socket writes as the socket allows.
+  void FlushBatch();
   // Server shutdown: a close frame 1001 "going away" to an open connection, a plain close otherwise.
   void GoAway();
   // Last resort at the end of the shutdown grace period: closes the socket, which ends every operation.
@@ -52,10 +54,12 @@ class Session : public std::enable_shared_from_this<Session>, public EventSink {
   void Handle(const UnsubscribeRequest& request);
   void Handle(const PingRequest& request);
   void Handle(const ProtocolError& error);
-  // Queues a frame. When it would overflow max_queue_bytes the connection is cut instead.
-  void Send(std::shared_ptr<const std::string> frame);
-  void WriteNext();
-  void OnWrite(boost::beast::error_code error);
+  // Frames `frame` into the batch; false (and the connection is being cut) when it would overflow
+  // max_queue_bytes.
+  bool Enqueue(const std::shared_ptr<const std::string>& frame);
+  void Write(const std::shared_ptr<const std::string>& frame);
+  // A reply to the client: enqueued and sent at once.
+  void Send(const std::shared_ptr<const std::string>& frame);
   void ArmTimer();
   void OnTimer(boost::beast::error_code error);
   void Close(const boost::beast::websocket::close_reason& reason);
@@ -66,17 +70,15 @@ class Session : public std::enable_shared_from_this<Session>, public EventSink {
 
   const std::shared_ptr<Hub> hub_;
   std::string peer_;  // "ADDRESS:PORT" of the client, for logs.
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::websocket::stream<CorkedSocket> ws_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::empty_body>> request_;
   std::optional<boost::beast::http::response<boost::beast::http::string_body>> response_;
   boost::asio::steady_timer timer_;
 
-  std::deque<std::shared_ptr<const std::string>> queue_;
-  size_t queued_bytes_ = 0;
   bool open_ = false;     // The upgrade completed.
-  bool writing_ = false;  // A queued frame is in Beast's hands.
   bool closing_ = false;  // A close was started; nothing more is sent or read.
+  bool dirty_ = false;    // In hub->dirty: Deliver added frames that FlushBatch has not sent yet.
   bool released_ = false;
 
   Clock::time_point last_activity_;  // Last client message or protocol ping.

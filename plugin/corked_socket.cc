@@ -1,0 +1,124 @@
+#include "plugin/corked_socket.h"
+
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+
+namespace armorclaw::eventbus {
+
+CorkedSocket::CorkedSocket(socket_type socket) : socket_(std::move(socket)) {
+  // Flush calls writev itself, which must never block the I/O thread.
+  boost::beast::error_code ignored;
+  socket_.native_non_blocking(true, ignored);
+}
+
+void CorkedSocket::Append(const void* data, size_t size) {
+  if (size == 0) return;
+  if (data == shared_data_) {
+    pieces_.push_back({static_cast<const char*>(data), 0, size});
+    owners_.push_back(std::move(shared_owner_));
+    shared_data_ = nullptr;
+  } else if (!pieces_.empty() && pieces_.back().shared == nullptr &&
+             pieces_.back().copy_offset + pieces_.back().length == copies_.size()) {
+    // Consecutive copies (a frame header after a small frame, say) share one piece.
+    pieces_.back().length += size;
+    copies_.insert(copies_.end(), static_cast<const char*>(data), static_cast<const char*>(data) + size);
+  } else {
+    pieces_.push_back({nullptr, copies_.size(), size});
+    copies_.insert(copies_.end(), static_cast<const char*>(data), static_cast<const char*>(data) + size);
+  }
+  pending_bytes_ += size;
+}
+
+void CorkedSocket::Flush() {
+  if (waiting_ || error_) return;
+  iovec iov[IOV_MAX];
+  while (pending_bytes_ > 0) {
+    int count = 0;
+    for (size_t i = first_unsent_; i < pieces_.size() && count < IOV_MAX; ++i, ++count) {
+      const Piece& piece = pieces_[i];
+      const char* base = piece.shared != nullptr ? piece.shared : copies_.data() + piece.copy_offset;
+      const size_t skip = i == first_unsent_ ? first_unsent_offset_ : 0;
+      iov[count] = {const_cast<char*>(base + skip), piece.length - skip};
+    }
+    const ssize_t written = ::writev(socket_.native_handle(), iov, count);
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        Compact();
+        waiting_ = true;
+        socket_.async_wait(socket_type::wait_write,
+                           [this, owner = owner_.lock()](boost::beast::error_code error) {
+                             waiting_ = false;
+                             if (error) return Fail(error);
+                             Flush();
+                           });
+        return;
+      }
+      return Fail(boost::beast::error_code(errno, boost::system::system_category()));
+    }
+    size_t remaining = static_cast<size_t>(written);
+    pending_bytes_ -= remaining;
+    while (remaining > 0) {
+      const size_t left_in_piece = pieces_[first_unsent_].length - first_unsent_offset_;
+      if (remaining < left_in_piece) {
+        first_unsent_offset_ += remaining;
+        remaining = 0;
+      } else {
+        remaining -= left_in_piece;
+        ++first_unsent_;
+        first_unsent_offset_ = 0;
+      }
+    }
+  }
+  Reset();
+}
+
+void CorkedSocket::Reset() {
+  pieces_.clear();
+  copies_.clear();
+  owners_.clear();
+  first_unsent_ = 0;
+  first_unsent_offset_ = 0;
+  pending_bytes_ = 0;
+}
+
+void CorkedSocket::Compact() {
+  if (first_unsent_ < 64 || first_unsent_ < pieces_.size() / 2) return;
+  size_t sent_shared = 0;
+  size_t first_copy = copies_.size();
+  for (size_t i = 0; i < pieces_.size(); ++i) {
+    if (i < first_unsent_) {
+      sent_shared += pieces_[i].shared != nullptr;
+    } else if (pieces_[i].shared == nullptr) {
+      first_copy = std::min(first_copy, pieces_[i].copy_offset);
+    }
+  }
+  owners_.erase(owners_.begin(), owners_.begin() + static_cast<ptrdiff_t>(sent_shared));
+  pieces_.erase(pieces_.begin(), pieces_.begin() + static_cast<ptrdiff_t>(first_unsent_));
+  copies_.erase(copies_.begin(), copies_.begin() + static_cast<ptrdiff_t>(first_copy));
+  for (Piece& piece : pieces_) {
+    if (piece.shared == nullptr) piece.copy_offset -= first_copy;
+  }
+  first_unsent_ = 0;
+}
+
+void CorkedSocket::Fail(boost::beast::error_code error) {
+  if (error_) return;
+  error_ = error;
+  Reset();
+  // The peer is gone or the socket is closing: shutting it down ends the pending read as well, so the
+  // connection's owner learns of it.
+  boost::beast::error_code ignored;
+  socket_.shutdown(socket_type::shutdown_both, ignored);
+}
+
+void teardown(boost::beast::role_type role, CorkedSocket& stream, boost::beast::error_code& error) {
+  stream.Flush();
+  boost::beast::websocket::teardown(role, stream.next_layer(), error);
+}
+
+}  // namespace armorclaw::eventbus

@@ -1,0 +1,166 @@
+// The stream layer under each connection's websocket::stream. Beast still owns framing, control frames
+// and the close handshake, but what it writes is not sent at once: it is appended to the connection's
+// batch, and Flush sends the whole batch with one writev. One socket write per connection per batch of
+// events, instead of one per frame, is what makes fan-out to thousands of clients cheap.
+//
+// Bytes are copied into the batch, except the one payload announced with ShareNext, which is referenced
+// and kept alive until sent: an event's frame is shared by every receiver, never copied per connection.
+#ifndef ARMORCLAW_EVENTBUS_PLUGIN_CORKED_SOCKET_H_
+#define ARMORCLAW_EVENTBUS_PLUGIN_CORKED_SOCKET_H_
+
+#include <cstddef>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "boost/asio/buffer.hpp"
+#include "boost/asio/io_context.hpp"
+#include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/post.hpp"
+#include "boost/beast/core/bind_handler.hpp"
+#include "boost/beast/core/error.hpp"
+#include "boost/beast/core/role.hpp"
+#include "boost/beast/core/stream_traits.hpp"
+#include "boost/beast/websocket/teardown.hpp"
+
+namespace armorclaw::eventbus {
+
+class CorkedSocket {
+ public:
+  using socket_type =
+      boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
+  using executor_type = socket_type::executor_type;
+  using next_layer_type = socket_type;
+
+  explicit CorkedSocket(socket_type socket);
+
+  executor_type get_executor() noexcept { return socket_.get_executor(); }
+  socket_type& next_layer() noexcept { return socket_; }
+  const socket_type& next_layer() const noexcept { return socket_; }
+
+  // Who owns this layer: kept alive by the socket waits that Flush leaves pending.
+  void set_owner(std::weak_ptr<void> owner) { owner_ = std::move(owner); }
+
+  // The next buffer that starts at `data` is referenced, not copied; `owner` keeps it alive until sent.
+  void ShareNext(const void* data, std::shared_ptr<const void> owner) {
+    shared_data_ = data;
+    shared_owner_ = std::move(owner);
+  }
+
+  // Sends what is pending: now as far as the socket takes it, the rest when it becomes writable.
+  void Flush();
+  // Bytes appended and not yet accepted by the kernel.
+  size_t pending_bytes() const { return pending_bytes_; }
+
+  // Calls `handler(error)` on the executor once everything appended so far is sent, or the socket failed.
+  template <typename Handler>
+  void AsyncDrain(Handler&& handler);
+
+  // SyncWriteStream: appends, never blocks.
+  template <typename ConstBufferSequence>
+  size_t write_some(const ConstBufferSequence& buffers, boost::beast::error_code& error) {
+    error = error_;
+    if (error) return 0;
+    size_t total = 0;
+    for (auto it = boost::asio::buffer_sequence_begin(buffers); it != boost::asio::buffer_sequence_end(buffers);
+         ++it) {
+      const boost::asio::const_buffer buffer(*it);
+      Append(buffer.data(), buffer.size());
+      total += buffer.size();
+    }
+    return total;
+  }
+  template <typename ConstBufferSequence>
+  size_t write_some(const ConstBufferSequence& buffers) {
+    boost::beast::error_code error;
+    const size_t written = write_some(buffers, error);
+    if (error) throw boost::beast::system_error(error);
+    return written;
+  }
+
+  // AsyncWriteStream: appends and flushes; completes (always posted, never inline: Beast would recurse
+  // through its whole queue) with everything written.
+  template <typename ConstBufferSequence, typename WriteHandler>
+  auto async_write_some(const ConstBufferSequence& buffers, WriteHandler&& handler) {
+    return boost::asio::async_initiate<WriteHandler, void(boost::beast::error_code, size_t)>(
+        [this](auto completion, const ConstBufferSequence& buffers) {
+          boost::beast::error_code error;
+          const size_t written = write_some(buffers, error);
+          if (!error) Flush();
+          boost::asio::post(get_executor(),
+                            boost::beast::bind_front_handler(std::move(completion), error, written));
+        },
+        handler, buffers);
+  }
+
+  // Reads go straight to the socket.
+  template <typename MutableBufferSequence>
+  size_t read_some(const MutableBufferSequence& buffers, boost::beast::error_code& error) {
+    return socket_.read_some(buffers, error);
+  }
+  template <typename MutableBufferSequence>
+  size_t read_some(const MutableBufferSequence& buffers) {
+    return socket_.read_some(buffers);
+  }
+  template <typename MutableBufferSequence, typename ReadHandler>
+  auto async_read_some(const MutableBufferSequence& buffers, ReadHandler&& handler) {
+    return socket_.async_read_some(buffers, std::forward<ReadHandler>(handler));
+  }
+
+ private:
+  // One piece of the batch: `length` bytes at `copy_offset` in copies_, or at `shared` when referenced.
+  struct Piece {
+    const char* shared;
+    size_t copy_offset;
+    size_t length;
+  };
+
+  void Append(const void* data, size_t size);
+  void Fail(boost::beast::error_code error);
+  void Reset();
+  // Forgets what was sent, so that a client that is always a little behind does not grow the batch.
+  void Compact();
+
+  socket_type socket_;
+  std::weak_ptr<void> owner_;
+  std::vector<Piece> pieces_;
+  std::vector<char> copies_;
+  std::vector<std::shared_ptr<const void>> owners_;  // Of the referenced pieces, until sent.
+  size_t first_unsent_ = 0;         // Index into pieces_.
+  size_t first_unsent_offset_ = 0;  // Bytes of pieces_[first_unsent_] already sent.
+  size_t pending_bytes_ = 0;
+  bool waiting_ = false;  // A wait for writability is pending.
+  const void* shared_data_ = nullptr;
+  std::shared_ptr<const void> shared_owner_;
+  boost::beast::error_code error_;
+};
+
+template <typename Handler>
+void CorkedSocket::AsyncDrain(Handler&& handler) {
+  if (pending_bytes_ == 0 || error_) {
+    boost::asio::post(get_executor(), boost::beast::bind_front_handler(std::forward<Handler>(handler), error_));
+    return;
+  }
+  socket_.async_wait(socket_type::wait_write,
+                     [this, handler = std::forward<Handler>(handler)](boost::beast::error_code error) mutable {
+                       if (error) return handler(error);
+                       Flush();
+                       AsyncDrain(std::move(handler));
+                     });
+}
+
+// Beast's close handshake ends in a teardown, found by argument-dependent lookup. The close frame Beast
+// just wrote is still in the batch: send it before shutting the socket down.
+template <typename TeardownHandler>
+void async_teardown(boost::beast::role_type role, CorkedSocket& stream, TeardownHandler&& handler) {
+  stream.AsyncDrain([&stream, role, handler = std::forward<TeardownHandler>(handler)](
+                        boost::beast::error_code) mutable {
+    boost::beast::websocket::async_teardown(role, stream.next_layer(), std::move(handler));
+  });
+}
+
+void teardown(boost::beast::role_type role, CorkedSocket& stream, boost::beast::error_code& error);
+
+}  // namespace armorclaw::eventbus
+
+#endif  // ARMORCLAW_EVENTBUS_PLUGIN_CORKED_SOCKET_H_
