@@ -64,7 +64,7 @@ constexpr int64_t kMaxCount = 1'000'000;
 constexpr int64_t kEnvelopeBytes = 1024;
 
 // One row per documented key (docs/configuration.md); the order is the documentation's.
-const std::array<std::pair<std::string_view, Setter>, 13> kKeys = {{
+const std::array<std::pair<std::string_view, Setter>, 14> kKeys = {{
     {"websocket_enabled",
      [](std::string_view v, Config& c) { return SetBool("websocket_enabled", v, c.websocket_enabled); }},
     {"websocket_addr",
@@ -127,6 +127,8 @@ const std::array<std::pair<std::string_view, Setter>, 13> kKeys = {{
      [](std::string_view v, Config& c) {
        return SetInt("ingest_queue_events", v, 1, 10'000'000, c.ingest_queue_events);
      }},
+    {"subscribe_rate",
+     [](std::string_view v, Config& c) { return SetInt("subscribe_rate", v, 1, 10'000, c.subscribe_rate); }},
     {"max_event_bytes",
      [](std::string_view v, Config& c) {
        return SetInt("max_event_bytes", v, 1024, 16 << 20, c.max_event_bytes);

@@ -40,6 +40,8 @@ struct Config {
   int64_t max_queue_bytes = 8 * 1024 * 1024;
   // Published events waiting for the I/O thread; a full queue makes publish return BUSY.
   int64_t ingest_queue_events = 65536;
+  // Subscribe requests one connection may make per second (and at once, after a quiet second).
+  int64_t subscribe_rate = 10;
   // Largest published event (Matrix's own limit is 65536 bytes).
   int64_t max_event_bytes = 64 * 1024;
 };

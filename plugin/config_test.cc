@@ -51,8 +51,10 @@ TEST(ConfigTest, ReadsEveryKey) {
                        {"ping_interval", "0s"},
                        {"max_queue_bytes", "1048576"},
                        {"ingest_queue_events", "10"},
-                       {"max_event_bytes", "2048"}});
+                       {"max_event_bytes", "2048"},
+                       {"subscribe_rate", "3"}});
   ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->subscribe_rate, 3);
   EXPECT_FALSE(config->websocket_enabled);
   EXPECT_EQ(config->websocket_addr.host, "::1");
   EXPECT_EQ(config->websocket_addr.port, 0);
@@ -112,7 +114,7 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"inactivity_timeout", "inf"}, BadValue{"handshake_timeout", "0s"},
                       BadValue{"ping_interval", "1ms"}, BadValue{"max_connections", "0"},
                       BadValue{"max_message_bytes", "1"}, BadValue{"max_queue_bytes", "10"},
-                      BadValue{"ingest_queue_events", "0"}, BadValue{"max_event_bytes", "12"}));
+                      BadValue{"ingest_queue_events", "0"}, BadValue{"subscribe_rate", "0"}, BadValue{"max_event_bytes", "12"}));
 
 TEST(ConfigTest, QueueMustHoldTheLargestEvent) {
   auto config = Parse({{"max_event_bytes", "65536"}, {"max_queue_bytes", "65536"}});

@@ -70,8 +70,10 @@ std::string UnsubscribedMessage() {
 
 std::string PongMessage() { return R"({"type":"pong"})"; }
 
-std::string ErrorMessage(std::string_view code, std::string_view message) {
-  return Serialize("error", {{"code", code}, {"message", message}});
+std::string ErrorMessage(std::string_view code, std::string_view message, std::optional<int64_t> retry_after_ms) {
+  boost::json::object data = {{"code", code}, {"message", message}};
+  if (retry_after_ms) data["retry_after_ms"] = *retry_after_ms;
+  return Serialize("error", std::move(data));
 }
 
 }  // namespace armorclaw::eventbus

@@ -3,6 +3,8 @@
 #ifndef ARMORCLAW_EVENTBUS_PLUGIN_PROTOCOL_H_
 #define ARMORCLAW_EVENTBUS_PLUGIN_PROTOCOL_H_
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -22,6 +24,7 @@ inline constexpr std::string_view kInvalidMessage = "invalid_message";
 inline constexpr std::string_view kNotFound = "not_found";
 inline constexpr std::string_view kTooManySubscriptions = "too_many_subscriptions";
 inline constexpr std::string_view kSlowConsumer = "slow_consumer";
+inline constexpr std::string_view kRateLimited = "rate_limited";
 }  // namespace error_code
 
 struct SubscribeRequest {
@@ -34,6 +37,7 @@ struct PingRequest {};
 struct ProtocolError {
   std::string_view code;  // One of error_code.
   std::string message;
+  std::optional<int64_t> retry_after_ms = std::nullopt;  // For rate_limited: when to try again.
 };
 
 using ClientMessage = std::variant<SubscribeRequest, UnsubscribeRequest, PingRequest, ProtocolError>;
@@ -45,7 +49,9 @@ ClientMessage ParseClientMessage(std::string_view frame);
 std::string SubscribedMessage(std::string_view subscriber_id);
 std::string UnsubscribedMessage();
 std::string PongMessage();
-std::string ErrorMessage(std::string_view code, std::string_view message);
+// {"type":"error","data":{"code":…,"message":…}}, with "retry_after_ms" when given.
+std::string ErrorMessage(std::string_view code, std::string_view message,
+                         std::optional<int64_t> retry_after_ms = std::nullopt);
 
 }  // namespace armorclaw::eventbus
 

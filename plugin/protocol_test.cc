@@ -73,6 +73,8 @@ TEST(ProtocolTest, ServerMessagesAreTheGuidesShapes) {
   EXPECT_EQ(boost::json::parse(UnsubscribedMessage()),
             boost::json::parse(R"({"type":"unsubscribed","data":{"message":"Unsubscribed successfully"}})"));
   EXPECT_EQ(PongMessage(), R"({"type":"pong"})");
+  EXPECT_EQ(boost::json::parse(ErrorMessage("rate_limited", "slow down", 250)),
+            boost::json::parse(R"({"type":"error","data":{"code":"rate_limited","message":"slow down","retry_after_ms":250}})"));
   EXPECT_EQ(boost::json::parse(ErrorMessage("invalid_filter", "say \"why\"")),
             boost::json::parse(R"({"type":"error","data":{"code":"invalid_filter","message":"say \"why\""}})"));
 }

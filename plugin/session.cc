@@ -38,7 +38,11 @@ std::string PeerOf(const CorkedSocket::socket_type& socket) {
 }  // namespace
 
 Session::Session(CorkedSocket::socket_type socket, std::shared_ptr<Hub> hub)
-    : hub_(std::move(hub)), peer_(PeerOf(socket)), ws_(std::move(socket)), timer_(ws_.get_executor()) {
+    : hub_(std::move(hub)),
+      peer_(PeerOf(socket)),
+      ws_(std::move(socket)),
+      timer_(ws_.get_executor()),
+      subscribe_budget_(static_cast<double>(hub_->config.subscribe_rate), Clock::now()) {
   hub_->sessions.insert(this);
 }
 
@@ -166,6 +170,13 @@ void Session::Handle(std::string_view frame) {
 void Session::Handle(SubscribeRequest& request) {
   SubscriptionIndex& index = hub_->index;
   const Config& config = hub_->config;
+  std::chrono::milliseconds retry_after{0};
+  if (!subscribe_budget_.TryTake(Clock::now(), retry_after)) {
+    return Handle(ProtocolError{
+        error_code::kRateLimited,
+        absl::StrCat("more than ", config.subscribe_rate, " subscribe requests per second (subscribe_rate)"),
+        retry_after.count()});
+  }
   if (index.size() >= static_cast<size_t>(config.max_subscribers)) {
     return Handle(ProtocolError{
         error_code::kMaxSubscribers,
@@ -200,7 +211,7 @@ void Session::Handle(const PingRequest&) {
 
 void Session::Handle(const ProtocolError& error) {
   Increment(hub_->counters.protocol_errors);
-  Send(Frame(ErrorMessage(error.code, error.message)));
+  Send(Frame(ErrorMessage(error.code, error.message, error.retry_after_ms)));
 }
 
 void Session::Deliver(const EventPtr& event) {

@@ -22,6 +22,7 @@
 #include "plugin/hub.h"
 #include "plugin/protocol.h"
 #include "plugin/subscription_index.h"
+#include "plugin/token_bucket.h"
 
 namespace armorclaw::eventbus {
 
@@ -81,6 +82,7 @@ class Session : public std::enable_shared_from_this<Session>, public EventSink {
   bool dirty_ = false;    // In hub->dirty: Deliver added frames that FlushBatch has not sent yet.
   bool released_ = false;
 
+  TokenBucket subscribe_budget_;
   Clock::time_point last_activity_;  // Last client message or protocol ping.
   Clock::time_point next_ping_;
   bool pong_pending_ = false;   // A keep-alive ping is unanswered.

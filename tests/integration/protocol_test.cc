@@ -208,6 +208,25 @@ TEST(ProtocolTest, PerConnectionSubscriptionLimit) {
                       "this connection already has 1 subscriptions (max_subscriptions_per_connection)"));
 }
 
+TEST(ProtocolTest, SubscribeRateIsLimitedPerConnection) {
+  RunningPlugin plugin(Config{{"subscribe_rate", "2"}});
+  WsClient client(plugin.url());
+  client.Subscribe("{}");
+  client.Subscribe("{}");
+  client.Send(R"({"type":"subscribe"})");
+  const boost::json::value refused = client.ReadJson();
+  EXPECT_EQ(refused.at("data").at("code"), "rate_limited");
+  EXPECT_EQ(refused.at("data").at("message"), "more than 2 subscribe requests per second (subscribe_rate)");
+  const int64_t retry_after_ms = refused.at("data").at("retry_after_ms").as_int64();
+  EXPECT_GT(retry_after_ms, 0);
+  EXPECT_LE(retry_after_ms, 500);
+  WsClient other(plugin.url());
+  other.Subscribe("{}");  // The budget is per connection.
+  std::this_thread::sleep_for(std::chrono::milliseconds(retry_after_ms));
+  client.Subscribe("{}");  // As promised, after retry_after_ms.
+  EXPECT_EQ(plugin.Stat("subscriptions_active"), 4u);
+}
+
 struct BadInput {
   std::string name;
   std::string frame;
