@@ -116,9 +116,4 @@ void CorkedSocket::Fail(boost::beast::error_code error) {
   socket_.shutdown(socket_type::shutdown_both, ignored);
 }
 
-void teardown(boost::beast::role_type role, CorkedSocket& stream, boost::beast::error_code& error) {
-  stream.Flush();
-  boost::beast::websocket::teardown(role, stream.next_layer(), error);
-}
-
 }  // namespace armorclaw::eventbus

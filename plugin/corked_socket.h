@@ -159,8 +159,6 @@ void async_teardown(boost::beast::role_type role, CorkedSocket& stream, Teardown
   });
 }
 
-void teardown(boost::beast::role_type role, CorkedSocket& stream, boost::beast::error_code& error);
-
 }  // namespace armorclaw::eventbus
 
 #endif  // ARMORCLAW_EVENTBUS_PLUGIN_CORKED_SOCKET_H_
