@@ -124,6 +124,8 @@ std::optional<boost::json::object> ParseObject(std::string_view text) {
   return std::move(value.get_object());
 }
 
+std::string_view View(const boost::json::string& text) { return std::string_view(text.data(), text.size()); }
+
 // A NumericDate (RFC 7519 section 2): seconds since the epoch, possibly fractional.
 std::optional<absl::Time> NumericDate(const boost::json::value& value) {
   if (value.is_int64()) return absl::FromUnixSeconds(value.get_int64());
@@ -132,12 +134,19 @@ std::optional<absl::Time> NumericDate(const boost::json::value& value) {
   return std::nullopt;
 }
 
-std::string Hmac(std::string_view key, std::string_view data) {
+// Both fail only when OpenSSL cannot run at all (no memory, a broken provider); callers then refuse.
+std::optional<std::string> Hmac(std::string_view key, std::string_view data) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), mac, &size);
+  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &size) == nullptr) {
+    return std::nullopt;
+  }
   return std::string(reinterpret_cast<const char*>(mac), size);
+}
+
+bool Sha256(std::string_view data, std::array<unsigned char, 32>& digest) {
+  return SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest.data()) != nullptr;
 }
 
 }  // namespace
@@ -187,7 +196,7 @@ absl::Status Authenticator::LoadTokens(const std::string& path) {
       return line_error(line, absl::StrCat("the token is shorter than ", kMinFileTokenBytes, " characters"));
     }
     FileToken entry{{}, line, std::nullopt};
-    SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), entry.digest.data());
+    if (!Sha256(token, entry.digest)) return absl::InternalError("cannot compute SHA-256 (OpenSSL failed)");
     const auto [previous, inserted] =
         line_of_digest.try_emplace(std::string(entry.digest.begin(), entry.digest.end()), line);
     if (!inserted) {
@@ -198,8 +207,8 @@ absl::Status Authenticator::LoadTokens(const std::string& path) {
       entry.rooms.emplace();
       for (size_t i = 1; i < fields.size(); ++i) {
         if (!IsRoomId(ToStd(fields[i]))) {
-          return line_error(line, absl::StrCat("field ", i + 1, " is not a room id (room ids start with '!' and are at most ",
-                                               kMaxRoomIdBytes, " bytes)"));
+          return line_error(line, absl::StrCat("field ", i + 1, " is not a room id (room ids start with '!' and are",
+                                               " at most ", kMaxRoomIdBytes, " bytes)"));
         }
         entry.rooms->emplace_back(fields[i]);
       }
@@ -221,7 +230,9 @@ absl::Status Authenticator::LoadJwtSecret(const std::string& path) {
   } else if (absl::EndsWith(secret, "\n")) {
     secret.pop_back();
   }
-  if (secret.empty()) return absl::InvalidArgumentError(absl::StrCat(ToAbsl(kSecretKey), " ", Quoted(path), " is empty"));
+  if (secret.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(ToAbsl(kSecretKey), " ", Quoted(path), " is empty"));
+  }
   if (secret.size() < kMinJwtSecretBytes) {
     return absl::InvalidArgumentError(absl::StrCat(ToAbsl(kSecretKey), " ", Quoted(path),
                                                    " holds a secret shorter than ", kMinJwtSecretBytes,
@@ -251,7 +262,7 @@ std::string Authenticator::ExtractToken(std::string_view authorization_header, s
 
 const Authenticator::FileToken* Authenticator::FindFileToken(std::string_view token) const {
   Digest digest;
-  SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), digest.data());
+  if (!Sha256(token, digest)) return nullptr;
   // Every entry is compared, in constant time, so that the time taken says nothing about near misses.
   const FileToken* found = nullptr;
   for (const FileToken& entry : file_tokens_) {
@@ -274,7 +285,8 @@ absl::StatusOr<Identity> Authenticator::Authenticate(std::string_view token, abs
 }
 
 // RFC 7519 with the JWS compact serialization of RFC 7515, HS256 only. The header is read before the
-// signature is checked (it says how to check it); the claims only after.
+// signature is checked (it says how to check it); the claims only after. typ, kid and claims other
+// than exp, nbf, sub and rooms are not looked at: the secret should serve the event bus alone.
 absl::StatusOr<Identity> Authenticator::AuthenticateJwt(std::string_view token, absl::Time now) const {
   const size_t first_dot = token.find('.');
   const size_t second_dot = token.find('.', first_dot + 1);
@@ -294,9 +306,10 @@ absl::StatusOr<Identity> Authenticator::AuthenticateJwt(std::string_view token, 
   // RFC 7515 section 4.1.11: extensions we do not understand must not be ignored.
   if (header->contains("crit")) return Unauthenticated("invalid token: unsupported JWT header crit");
 
-  const std::string expected = Hmac(jwt_secret_, token.substr(0, second_dot));
-  if (signature.size() != expected.size() ||
-      CRYPTO_memcmp(signature.data(), expected.data(), expected.size()) != 0) {
+  const std::optional<std::string> expected = Hmac(jwt_secret_, token.substr(0, second_dot));
+  if (!expected) return absl::InternalError("cannot compute HMAC-SHA256 (OpenSSL failed)");
+  if (signature.size() != expected->size() ||
+      CRYPTO_memcmp(signature.data(), expected->data(), expected->size()) != 0) {
     return Unauthenticated("invalid token: bad signature");
   }
 
@@ -315,7 +328,7 @@ absl::StatusOr<Identity> Authenticator::AuthenticateJwt(std::string_view token, 
   Identity identity{"jwt", std::nullopt, *exp + kJwtClockLeeway};
   if (const boost::json::value* sub = claims->if_contains("sub")) {
     if (!sub->is_string()) return Unauthenticated("invalid token: the sub claim is not a string");
-    if (!sub->get_string().empty()) identity.subject = absl::CEscape(absl::string_view(sub->get_string().data(), sub->get_string().size()));
+    if (!sub->get_string().empty()) identity.subject = absl::CEscape(ToAbsl(View(sub->get_string())));
   }
   if (const boost::json::value* rooms_claim = claims->if_contains("rooms")) {
     constexpr std::string_view kBadRooms = "invalid token: the rooms claim must be a non-empty array of room ids";
@@ -324,9 +337,7 @@ absl::StatusOr<Identity> Authenticator::AuthenticateJwt(std::string_view token, 
     if (rooms == nullptr || rooms->empty()) return Unauthenticated(kBadRooms);
     identity.rooms.emplace();
     for (const boost::json::value& room : *rooms) {
-      if (!room.is_string() || !IsRoomId(std::string_view(room.get_string().data(), room.get_string().size()))) {
-        return Unauthenticated(kBadRooms);
-      }
+      if (!room.is_string() || !IsRoomId(View(room.get_string()))) return Unauthenticated(kBadRooms);
       identity.rooms->emplace_back(room.get_string());
     }
     SortUnique(*identity.rooms);
@@ -336,7 +347,10 @@ absl::StatusOr<Identity> Authenticator::AuthenticateJwt(std::string_view token, 
 
 std::string Authenticator::Describe() const {
   std::vector<std::string> methods;
-  if (tokens_configured_) methods.push_back(absl::StrCat(file_tokens_.size(), " tokens from ", ToAbsl(kTokensKey)));
+  if (tokens_configured_) {
+    methods.push_back(absl::StrCat(file_tokens_.size(), file_tokens_.size() == 1 ? " token" : " tokens", " from ",
+                                   ToAbsl(kTokensKey)));
+  }
   if (!jwt_secret_.empty()) methods.push_back(absl::StrCat("HS256 JWTs (", ToAbsl(kSecretKey), ")"));
   return absl::StrJoin(methods, ", ");
 }

@@ -58,9 +58,9 @@ class Authenticator {
   // of `target` (percent-decoded), for browsers, whose WebSocket API cannot set headers. Empty if none.
   static std::string ExtractToken(std::string_view authorization_header, std::string_view target);
 
-  // Accepts `token` if the tokens file lists it or it is a valid JWT at `now`. Failures are
-  // Unauthenticated with a message fit for the client ("missing token", "invalid token...",
-  // "token expired", "token not yet valid").
+  // Accepts `token` if the tokens file lists it or it is a valid JWT at `now`. Refusals are
+  // Unauthenticated with a message fit for the client: "missing token", "invalid token" (possibly with
+  // ": <why>"), "token expired", "token not yet valid". Internal only if OpenSSL itself fails.
   absl::StatusOr<Identity> Authenticate(std::string_view token, absl::Time now) const;
 
   // For the startup log: which methods are on, e.g. "3 tokens from auth_tokens_file, HS256 JWTs".

@@ -1,5 +1,6 @@
 #include "plugin/config.h"
 
+#include <algorithm>
 #include <array>
 
 #include "absl/status/status.h"
@@ -59,12 +60,19 @@ absl::Status SetDuration(std::string_view key, std::string_view value, absl::Dur
   return absl::OkStatus();
 }
 
+// An empty path would silently turn authentication off.
+absl::Status SetPath(std::string_view key, std::string_view value, std::string& out) {
+  if (value.empty() || value.find('\0') != std::string_view::npos) return Invalid(key, value, "the path of a file");
+  out = std::string(value);
+  return absl::OkStatus();
+}
+
 constexpr int64_t kMaxCount = 1'000'000;
 // What an "event" message adds around the Matrix event, with room to spare.
 constexpr int64_t kEnvelopeBytes = 1024;
 
 // One row per documented key (docs/configuration.md); the order is the documentation's.
-const std::array<std::pair<std::string_view, Setter>, 14> kKeys = {{
+const std::array<std::pair<std::string_view, Setter>, 17> kKeys = {{
     {"websocket_enabled",
      [](std::string_view v, Config& c) { return SetBool("websocket_enabled", v, c.websocket_enabled); }},
     {"websocket_addr",
@@ -80,7 +88,9 @@ const std::array<std::pair<std::string_view, Setter>, 14> kKeys = {{
      [](std::string_view v, Config& c) {
        const bool ok = !v.empty() && v.front() == '/' && v.size() <= 256 &&
                        v.find_first_of("?# \t\r\n") == std::string_view::npos;
-       if (!ok) return Invalid("websocket_path", v, "a path starting with '/', without '?', '#' or blanks");
+       if (!ok) {
+         return Invalid("websocket_path", v, "a path of at most 256 bytes starting with '/', without '?', '#' or blanks");
+       }
        c.websocket_path = std::string(v);
        return absl::OkStatus();
      }},
@@ -133,6 +143,21 @@ const std::array<std::pair<std::string_view, Setter>, 14> kKeys = {{
      [](std::string_view v, Config& c) {
        return SetInt("max_event_bytes", v, 1024, 16 << 20, c.max_event_bytes);
      }},
+    {"auth_tokens_file",
+     [](std::string_view v, Config& c) { return SetPath("auth_tokens_file", v, c.auth_tokens_file); }},
+    {"auth_jwt_secret_file",
+     [](std::string_view v, Config& c) { return SetPath("auth_jwt_secret_file", v, c.auth_jwt_secret_file); }},
+    {"allowed_origins",
+     [](std::string_view v, Config& c) {
+       auto policy = OriginPolicy::Parse(v);
+       if (!policy.ok()) {
+         return Invalid("allowed_origins", v,
+                        absl::StrCat("a JSON array of origins such as [\"https://dash.example.org\"] (",
+                                     policy.status().message(), ")"));
+       }
+       c.allowed_origins = *std::move(policy);
+       return absl::OkStatus();
+     }},
 }};
 
 }  // namespace
@@ -148,8 +173,9 @@ absl::StatusOr<ListenAddress> ParseListenAddress(std::string_view text) {
     return absl::InvalidArgumentError("an IPv6 address must be in brackets");
   }
   int64_t port = -1;
-  if (port_text.empty() || !absl::ascii_isdigit(port_text.front()) || !absl::SimpleAtoi(ToAbsl(port_text), &port) ||
-      port < 0 || port > 65535) {
+  const bool digits = !port_text.empty() && port_text.size() <= 5 &&
+                      std::all_of(port_text.begin(), port_text.end(), [](char c) { return absl::ascii_isdigit(c); });
+  if (!digits || !absl::SimpleAtoi(ToAbsl(port_text), &port) || port > 65535) {
     return absl::InvalidArgumentError("bad port");
   }
   ListenAddress address;
@@ -184,8 +210,8 @@ absl::StatusOr<Config> ParseConfig(const ConfigEntries& entries,
   // A connection's queue must hold at least one largest event in its envelope.
   if (config.max_queue_bytes < config.max_event_bytes + kEnvelopeBytes) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "invalid value \"", config.max_queue_bytes, "\" for max_queue_bytes: expected at least max_event_bytes (",
-        config.max_event_bytes, ") + ", kEnvelopeBytes));
+        "max_queue_bytes (", config.max_queue_bytes, ") must be at least max_event_bytes (", config.max_event_bytes,
+        ") + ", kEnvelopeBytes, ": raise max_queue_bytes or lower max_event_bytes"));
   }
   return config;
 }

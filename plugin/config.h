@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "plugin/origin_policy.h"
 
 namespace armorclaw::eventbus {
 
@@ -44,6 +45,12 @@ struct Config {
   int64_t subscribe_rate = 10;
   // Largest published event (Matrix's own limit is 65536 bytes).
   int64_t max_event_bytes = 64 * 1024;
+  // Authentication (off while both are empty): a file of "TOKEN [ROOM_ID ...]" lines, and a file holding
+  // the HS256 secret of accepted JWTs. See plugin/auth.h.
+  std::string auth_tokens_file;
+  std::string auth_jwt_secret_file;
+  // Browser origins allowed to connect; not configured: all.
+  OriginPolicy allowed_origins;
 };
 
 using ConfigEntries = std::vector<std::pair<std::string, std::string>>;

@@ -105,7 +105,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(BadValue{"websocket_enabled", "yes"}, BadValue{"websocket_enabled", ""},
                       BadValue{"websocket_addr", "8444"}, BadValue{"websocket_addr", "example.com:8444"},
                       BadValue{"websocket_addr", "0.0.0.0:99999"}, BadValue{"websocket_addr", "::1:80"},
-                      BadValue{"websocket_addr", "1.2.3.4:"}, BadValue{"websocket_path", "events"},
+                      BadValue{"websocket_addr", "1.2.3.4:"}, BadValue{"websocket_addr", "1.2.3.4:80 "}, BadValue{"websocket_path", "events"},
                       BadValue{"websocket_path", "/a?b"}, BadValue{"max_subscribers", "0"},
                       BadValue{"max_subscribers", "-1"}, BadValue{"max_subscribers", "ten"},
                       BadValue{"max_subscribers", "10 "}, BadValue{"max_subscribers", "+10"},
@@ -120,7 +120,8 @@ TEST(ConfigTest, QueueMustHoldTheLargestEvent) {
   auto config = Parse({{"max_event_bytes", "65536"}, {"max_queue_bytes", "65536"}});
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.status().message(),
-            "invalid value \"65536\" for max_queue_bytes: expected at least max_event_bytes (65536) + 1024");
+            "max_queue_bytes (65536) must be at least max_event_bytes (65536) + 1024: raise max_queue_bytes or "
+            "lower max_event_bytes");
   EXPECT_TRUE(Parse({{"max_event_bytes", "2048"}, {"max_queue_bytes", "65536"}}).ok());
 }
 

@@ -54,6 +54,9 @@ absl::StatusOr<std::vector<std::string>> ParseEventTypes(const boost::json::valu
 
 bool Filter::Matches(const Event& event) const {
   if (room_id && *room_id != event.room_id) return false;
+  if (allowed_rooms && !std::binary_search(allowed_rooms->begin(), allowed_rooms->end(), event.room_id)) {
+    return false;
+  }
   if (sender_id && *sender_id != event.sender) return false;
   if (!event_types.empty() && !std::binary_search(event_types.begin(), event_types.end(), event.type)) {
     return false;

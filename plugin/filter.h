@@ -3,6 +3,7 @@
 #ifndef ARMORCLAW_EVENTBUS_PLUGIN_FILTER_H_
 #define ARMORCLAW_EVENTBUS_PLUGIN_FILTER_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,9 @@ struct Filter {
   std::optional<std::string> room_id;
   std::optional<std::string> sender_id;
   std::vector<std::string> event_types;  // Empty: every type.
+  // Set when the client's token is limited to some rooms and the filter names none: only these rooms'
+  // events match (sorted). Shared with the client's identity, not copied.
+  std::shared_ptr<const std::vector<std::string>> allowed_rooms;
 
   bool Matches(const Event& event) const;
 };

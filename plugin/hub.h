@@ -6,9 +6,11 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "plugin/auth.h"
 #include "plugin/config.h"
 #include "plugin/counters.h"
 #include "plugin/host_log.h"
@@ -19,9 +21,12 @@ namespace armorclaw::eventbus {
 class Session;
 
 struct Hub {
-  Hub(const Config& config, HostLog log, Counters& counters) : config(config), log(log), counters(counters) {}
+  Hub(const Config& config, std::shared_ptr<const Authenticator> authenticator, HostLog log,
+      Counters& counters)
+      : config(config), authenticator(std::move(authenticator)), log(log), counters(counters) {}
 
   const Config config;
+  const std::shared_ptr<const Authenticator> authenticator;  // Null: authentication is off.
   const HostLog log;
   Counters& counters;
   SubscriptionIndex index;

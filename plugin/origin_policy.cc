@@ -26,8 +26,8 @@ bool IsIpv6Char(char c) {
   return absl::ascii_isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.';
 }
 
-}  // namespace
-
+// "scheme://host[:port]" with scheme and host lower-cased and a default port dropped. InvalidArgument,
+// saying what is wrong, for anything that is not an http or https origin (a path, even "/", included).
 absl::StatusOr<std::string> NormalizeOrigin(std::string_view origin) {
   const size_t separator = origin.find("://");
   if (separator == std::string_view::npos) return Bad("not scheme://host[:port]");
@@ -78,6 +78,8 @@ absl::StatusOr<std::string> NormalizeOrigin(std::string_view origin) {
   }
   return normalized;
 }
+
+}  // namespace
 
 absl::StatusOr<OriginPolicy> OriginPolicy::Parse(std::string_view json) {
   boost::system::error_code error;

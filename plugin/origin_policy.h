@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -34,10 +35,6 @@ class OriginPolicy {
 
   std::optional<std::vector<std::string>> allowed_;  // Normalized, sorted; nullopt: all.
 };
-
-// "scheme://host[:port]" with scheme and host lower-cased and a default port dropped. InvalidArgument,
-// saying what is wrong, for anything that is not an http or https origin (a path, even "/", included).
-absl::StatusOr<std::string> NormalizeOrigin(std::string_view origin);
 
 }  // namespace armorclaw::eventbus
 

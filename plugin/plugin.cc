@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "boost/asio/ip/address.hpp"
 #include "boost/asio/post.hpp"
 #include "plugin/event_ingest.h"
 
@@ -20,12 +21,15 @@ namespace asio = boost::asio;
 absl::StatusOr<std::unique_ptr<Plugin>> Plugin::Create(HostLog log, const ConfigEntries& entries) {
   auto config = ParseConfig(entries, [&log](std::string_view warning) { log.Warn(warning); });
   if (!config.ok()) return config.status();
-  return std::unique_ptr<Plugin>(new Plugin(log, *std::move(config)));
+  auto authenticator = Authenticator::Create(config->auth_tokens_file, config->auth_jwt_secret_file);
+  if (!authenticator.ok()) return authenticator.status();
+  return std::unique_ptr<Plugin>(new Plugin(log, *std::move(config), *std::move(authenticator)));
 }
 
-Plugin::Plugin(HostLog log, Config config)
+Plugin::Plugin(HostLog log, Config config, std::shared_ptr<const Authenticator> authenticator)
     : log_(log),
       config_(std::move(config)),
+      authenticator_(std::move(authenticator)),
       io_(1),
       queue_(static_cast<size_t>(config_.ingest_queue_events),
              [this] { asio::post(io_, [this] { DrainIngest(); }); }) {}
@@ -36,10 +40,11 @@ Plugin::~Plugin() {
 
 absl::Status Plugin::Start() {
   if (state_.load() != State::kCreated) {
-    return absl::FailedPreconditionError("start: the plugin was already started");
+    return absl::FailedPreconditionError(
+        "start: the plugin was already started (a plugin starts once; after stop, destroy it)");
   }
   if (config_.websocket_enabled) {
-    auto server = Server::Listen(io_, config_, log_, counters_);
+    auto server = Server::Listen(io_, config_, authenticator_, log_, counters_);
     if (!server.ok()) return server.status();
     server_ = *std::move(server);
     server_->Accept();
@@ -56,6 +61,12 @@ absl::Status Plugin::Start() {
   state_.store(State::kRunning, std::memory_order_release);
   if (server_) {
     log_.Info(absl::StrCat("listening on ", server_->url()));
+    if (authenticator_) {
+      log_.Info(absl::StrCat("authentication: ", authenticator_->Describe()));
+    } else if (!asio::ip::make_address(config_.websocket_addr.host).is_loopback()) {
+      log_.Warn("authentication is off (neither auth_tokens_file nor auth_jwt_secret_file is set) and the "
+                "listener is not on loopback: anyone who can reach it receives every event");
+    }
   } else {
     log_.Info("websocket_enabled is false: accepting events, serving no clients");
   }

@@ -17,6 +17,7 @@
 #include "absl/time/time.h"
 #include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/io_context.hpp"
+#include "plugin/auth.h"
 #include "plugin/config.h"
 #include "plugin/counters.h"
 #include "plugin/host_log.h"
@@ -43,7 +44,7 @@ class Plugin {
  private:
   enum class State { kCreated, kRunning, kStopped };
 
-  Plugin(HostLog log, Config config);
+  Plugin(HostLog log, Config config, std::shared_ptr<const Authenticator> authenticator);
   // I/O thread: hands every waiting event to the index.
   void DrainIngest();
   void RunIoThread();
@@ -52,6 +53,7 @@ class Plugin {
   Counters counters_;
   const HostLog log_;
   const Config config_;
+  const std::shared_ptr<const Authenticator> authenticator_;  // Null: authentication is off.
   boost::asio::io_context io_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   IngestQueue queue_;

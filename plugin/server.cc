@@ -28,8 +28,9 @@ Server::Server(asio::io_context& io, std::shared_ptr<Hub> hub)
     : io_(io), acceptor_(io), retry_timer_(io), hub_(std::move(hub)) {}
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Listen(asio::io_context& io, const Config& config,
+                                                       std::shared_ptr<const Authenticator> authenticator,
                                                        HostLog log, Counters& counters) {
-  auto hub = std::make_shared<Hub>(config, log, counters);
+  auto hub = std::make_shared<Hub>(config, std::move(authenticator), log, counters);
   std::unique_ptr<Server> server(new Server(io, std::move(hub)));
   const std::string where = absl::StrCat(config.websocket_addr.host, ":", config.websocket_addr.port);
   boost::system::error_code error;

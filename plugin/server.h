@@ -26,6 +26,7 @@ class Server {
   // Binds and listens on config.websocket_addr. Fails with Unavailable naming the address. Call before
   // the I/O thread runs.
   static absl::StatusOr<std::unique_ptr<Server>> Listen(boost::asio::io_context& io, const Config& config,
+                                                        std::shared_ptr<const Authenticator> authenticator,
                                                         HostLog log, Counters& counters);
 
   // "ws://HOST:PORT/PATH" with the bound port. Immutable, so any thread may read it.

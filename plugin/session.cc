@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <stdexcept>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -10,6 +11,7 @@
 #include "boost/beast/http/read.hpp"
 #include "boost/beast/http/write.hpp"
 #include "boost/beast/websocket/rfc6455.hpp"
+#include "common/string_view_compat.h"
 #include "plugin/subscriber_id.h"
 
 namespace armorclaw::eventbus {
@@ -79,11 +81,15 @@ void Session::OnRequest(beast::error_code error) {
     return RejectHttp(http::status::upgrade_required,
                       "Upgrade Required: this is a WebSocket endpoint (RFC 6455)\n");
   }
+  if (!hub_->config.allowed_origins.Allows(request[http::field::origin])) {
+    return RejectHttp(http::status::forbidden, "Forbidden: this Origin is not in allowed_origins\n");
+  }
   if (hub_->open_connections >= static_cast<size_t>(hub_->config.max_connections)) {
     return RejectHttp(http::status::service_unavailable,
                       "Service Unavailable: the server's connection limit is reached; retry later\n");
   }
 
+  if (hub_->authenticator) Authenticate(request);
   // Beast times out the upgrade and, later, the close handshake; inactivity and keep-alive pings are
   // ours (OnTimer), because a pong must not count as activity.
   ws_.set_option(websocket::stream_base::timeout{ToChrono(hub_->config.handshake_timeout),
@@ -100,6 +106,17 @@ void Session::OnRequest(beast::error_code error) {
   });
   ws_.async_accept(request_->release(),
                    [self = shared_from_this()](beast::error_code error) { self->OnAccepted(error); });
+}
+
+void Session::Authenticate(const http::request<http::empty_body>& request) {
+  auto identity = hub_->authenticator->Authenticate(
+      Authenticator::ExtractToken(request[http::field::authorization], request.target()), absl::Now());
+  if (identity.ok()) {
+    identity_ = std::make_shared<const Identity>(*std::move(identity));
+    hub_->log.Debug(absl::StrCat("connection from ", peer_, " authenticated as ", identity_->subject));
+  } else {
+    auth_refusal_ = std::string(ToStd(identity.status().message()));
+  }
 }
 
 void Session::RejectHttp(http::status status, std::string_view body) {
@@ -131,6 +148,12 @@ void Session::OnAccepted(beast::error_code error) {
   Increment(hub_->counters.connections_accepted);
   hub_->log.Debug(absl::StrCat("connection from ", peer_, " opened"));
   ws_.text(true);
+  if (!auth_refusal_.empty()) {
+    Increment(hub_->counters.auth_refused);
+    hub_->log.Info(absl::StrCat("refused ", peer_, ": ", auth_refusal_));
+    Send(Frame(ErrorMessage(error_code::kUnauthorized, auth_refusal_)));
+    return Close({websocket::close_code::policy_error, "unauthorized"});
+  }
   last_activity_ = Clock::now();
   next_ping_ = last_activity_ + ToChrono(hub_->config.ping_interval);
   ArmTimer();
@@ -170,6 +193,13 @@ void Session::Handle(std::string_view frame) {
 void Session::Handle(SubscribeRequest& request) {
   SubscriptionIndex& index = hub_->index;
   const Config& config = hub_->config;
+  if (identity_ && identity_->rooms) {
+    if (absl::Status allowed = CheckSubscriptionRoom(*identity_, request.filter.room_id); !allowed.ok()) {
+      return Handle(ProtocolError{error_code::kUnauthorized, std::string(ToStd(allowed.message()))});
+    }
+    // Without a room the subscription sees only the token's rooms.
+    if (!request.filter.room_id) request.filter.allowed_rooms = {identity_, &*identity_->rooms};
+  }
   std::chrono::milliseconds retry_after{0};
   if (!subscribe_budget_.TryTake(Clock::now(), retry_after)) {
     return Handle(ProtocolError{
@@ -189,7 +219,13 @@ void Session::Handle(SubscribeRequest& request) {
         absl::StrCat("this connection already has ", config.max_subscriptions_per_connection,
                      " subscriptions (max_subscriptions_per_connection)")});
   }
-  std::string id = NewSubscriberId();
+  std::string id;
+  try {
+    id = NewSubscriberId();
+  } catch (const std::runtime_error& error) {
+    hub_->log.Error(absl::StrCat("cannot draw a subscriber id: ", error.what()));
+    return Handle(ProtocolError{error_code::kServerError, "the server could not create the subscription"});
+  }
   Send(Frame(SubscribedMessage(id)));
   index.Add(std::move(id), this, std::move(request.filter));
   hub_->counters.subscriptions_active.store(index.size(), std::memory_order_relaxed);

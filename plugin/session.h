@@ -47,6 +47,9 @@ class Session : public std::enable_shared_from_this<Session>, public EventSink {
 
   void OnRequest(boost::beast::error_code error);
   void RejectHttp(boost::beast::http::status status, std::string_view body);
+  // Checks the request's token (Authorization: Bearer, or ?access_token=): sets identity_ or
+  // auth_refusal_.
+  void Authenticate(const boost::beast::http::request<boost::beast::http::empty_body>& request);
   void OnAccepted(boost::beast::error_code error);
   void ReadNext();
   void OnRead(boost::beast::error_code error, size_t bytes);
@@ -70,6 +73,11 @@ class Session : public std::enable_shared_from_this<Session>, public EventSink {
   void Release();
 
   const std::shared_ptr<Hub> hub_;
+  // Who the client is, when authentication is on and its token was accepted.
+  std::shared_ptr<const Identity> identity_;
+  // Why its token was refused: told to the client once the upgrade completes (a browser cannot read an
+  // HTTP refusal), then the connection is closed with 1008.
+  std::string auth_refusal_;
   std::string peer_;  // "ADDRESS:PORT" of the client, for logs.
   boost::beast::websocket::stream<CorkedSocket> ws_;
   boost::beast::flat_buffer buffer_;

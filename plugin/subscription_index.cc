@@ -19,6 +19,8 @@ void SubscriptionIndex::Add(std::string id, EventSink* sink, Filter filter) {
   const Filter& f = subscription.filter;
   if (f.room_id) {
     subscription.placements.push_back({&by_room_, *f.room_id});
+  } else if (f.allowed_rooms) {
+    for (const std::string& room : *f.allowed_rooms) subscription.placements.push_back({&by_room_, room});
   } else if (f.sender_id) {
     subscription.placements.push_back({&by_sender_, *f.sender_id});
   } else if (!f.event_types.empty()) {

@@ -67,8 +67,9 @@ class SubscriptionIndex {
 
   absl::node_hash_map<std::string, Subscription> by_id_;
   absl::node_hash_map<const EventSink*, SinkState> sinks_;
-  // A subscription is listed under its room if it names one, else under its sender, else under each of
-  // its event types, else in the match-all list; Filter::Matches checks the rest.
+  // A subscription is listed under its room if it names one, else under each room its client may see,
+  // else under its sender, else under each of its event types, else in the match-all list;
+  // Filter::Matches checks the rest.
   Buckets by_room_;
   Buckets by_sender_;
   Buckets by_type_;

@@ -2,7 +2,7 @@
 # One entry point for building, testing and trying armorclaw-eventbus on Debian 12.
 #
 #   scripts/dev.sh demo   install what is missing, build, and serve the demo feed on ws://localhost:8444/events
-#   scripts/dev.sh test   install what is missing, build every preset, and run every test
+#   scripts/dev.sh test   install what is missing, build every preset, and run every test (fuzzers included)
 #   scripts/dev.sh deps   only install what is missing (Debian packages, the npm packages of tests/clients)
 #   scripts/dev.sh build [PRESET]   configure and build one CMake preset (default: default)
 set -euo pipefail
@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 packages=(
   cmake ninja-build g++ pkg-config
   libboost1.81-dev libabsl-dev libtomlplusplus-dev libssl-dev
-  googletest libgtest-dev libgmock-dev
+  googletest libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev
   python3 python3-websockets
   nodejs chromium
 )
@@ -59,7 +60,7 @@ case "${1:-}" in
     ;;
   test)
     deps
-    for preset in default asan-ubsan tsan; do
+    for preset in default asan-ubsan tsan fuzz; do
       echo "=== $preset: build"
       build "$preset"
       echo "=== $preset: test"

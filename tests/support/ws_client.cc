@@ -58,9 +58,13 @@ http::response<http::string_body> HttpGet(const std::string& url, const std::str
   return response;
 }
 
-WsClient::WsClient(const std::string& url, std::optional<std::string> target) : ws_(io_) {
+WsClient::WsClient(const std::string& url, std::optional<std::string> target, const Headers& headers)
+    : ws_(io_) {
   const Endpoint endpoint = ParseWsUrl(url);
   Connect(io_, beast::get_lowest_layer(ws_), endpoint);
+  ws_.set_option(websocket::stream_base::decorator([headers](websocket::request_type& request) {
+    for (const auto& [name, value] : headers) request.set(name, value);
+  }));
   ws_.handshake(endpoint.host + ":" + endpoint.port, target.value_or(endpoint.path));
   beast::get_lowest_layer(ws_).expires_never();
   ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {

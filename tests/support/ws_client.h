@@ -38,8 +38,12 @@ boost::beast::http::response<boost::beast::http::string_body> HttpGet(
 
 class WsClient {
  public:
-  // Connects and completes the upgrade on the URL's path (or `target` when given).
-  explicit WsClient(const std::string& url, std::optional<std::string> target = std::nullopt);
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+
+  // Connects and completes the upgrade on the URL's path (or `target` when given), sending `headers`
+  // with the upgrade request.
+  explicit WsClient(const std::string& url, std::optional<std::string> target = std::nullopt,
+                    const Headers& headers = {});
 
   void Send(std::string_view text);
   void SendBinary(std::string_view bytes);

@@ -1,0 +1,468 @@
+#include "plugin/scrubber.h"
+
+#include <algorithm>
+#include <array>
+#include <memory>
+#include <numeric>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "boost/json/array.hpp"
+#include "boost/json/object.hpp"
+#include "boost/json/string.hpp"
+#include "boost/json/value.hpp"
+#include "common/string_view_compat.h"
+#include "re2/re2.h"
+#include "re2/set.h"
+
+namespace armorclaw::eventbus {
+namespace {
+
+constexpr std::string_view kRedacted = "[REDACTED]";
+constexpr std::string_view kEmailToken = "[REDACTED_EMAIL]";
+constexpr std::string_view kPhoneToken = "[REDACTED_PHONE]";
+constexpr std::string_view kCardToken = "[REDACTED_CREDIT_CARD]";
+constexpr std::string_view kSsnToken = "[REDACTED_SSN]";
+constexpr std::string_view kIpToken = "[REDACTED_IP]";
+constexpr std::string_view kJwtToken = "[REDACTED_JWT]";
+constexpr std::string_view kGithubToken = "[REDACTED_GITHUB_TOKEN]";
+constexpr std::string_view kAwsToken = "[REDACTED_AWS_KEY]";
+constexpr std::string_view kApiKeyToken = "[REDACTED_API_KEY]";
+constexpr std::array<std::string_view, 10> kTokens = {kRedacted,   kEmailToken,  kPhoneToken, kCardToken,
+                                                      kSsnToken,   kIpToken,     kJwtToken,   kGithubToken,
+                                                      kAwsToken,   kApiKeyToken};
+
+constexpr std::string_view kMxcScheme = "mxc://";
+constexpr std::string_view kRelatesTo = "m.relates_to";
+// Sigils of Matrix identifiers (user, room, alias, event, group), whose localparts may spell "token".
+constexpr std::string_view kMatrixSigils = "@!#$+";
+
+// Replacement tokens match no rule, so the round after a change normally changes nothing; the bound only
+// guarantees that scrubbing ends.
+constexpr int kMaxRounds = 4;
+// Capturing groups of the widest pattern (key=value), plus the whole match.
+constexpr int kMaxGroups = 4;
+
+constexpr size_t kMinCardDigits = 13;
+constexpr size_t kMaxCardDigits = 19;
+constexpr size_t kMinCardGroupDigits = 3;
+constexpr size_t kMaxCardGroupDigits = 6;
+// E.164 allows 15 digits; fewer than 8 with a country code is not a reachable number.
+constexpr size_t kMinPhoneDigits = 8;
+constexpr size_t kMaxPhoneDigits = 15;
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
+bool IsHexDigit(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+// As RE2's \w: ASCII only, so that text in other scripts does not hide a number written against it.
+bool IsWord(char c) { return IsDigit(c) || IsUpper(c) || (c >= 'a' && c <= 'z') || c == '_'; }
+
+bool IsToken(std::string_view text) { return std::find(kTokens.begin(), kTokens.end(), text) != kTokens.end(); }
+
+struct Edit {
+  size_t begin;
+  size_t end;
+  std::string_view replacement;
+};
+
+// True when [begin, end) continues a longer token and so is no value of its own: a letter, digit or "_"
+// touches it, or one of `joiners` links it to a character for which `links` holds, as the last dot of
+// 1.2.3.4.5 or the decimal point of 0.4111111111111111 do. Text that this pass already replaced (the last
+// of `edits`) counts as the token that will stand there, which glues to nothing: otherwise a run of
+// values glued one to the next would take a pass each to come apart.
+bool Glued(std::string_view text, size_t begin, size_t end, std::string_view joiners, bool (*links)(char),
+           const std::vector<Edit>& edits) {
+  const auto settled = [&](size_t i) {
+    return !edits.empty() && i >= edits.back().begin && i < edits.back().end ? ']' : text[i];
+  };
+  if (begin > 0) {
+    if (IsWord(settled(begin - 1))) return true;
+    if (begin > 1 && joiners.find(settled(begin - 1)) != std::string_view::npos && links(settled(begin - 2))) {
+      return true;
+    }
+  }
+  if (end < text.size()) {
+    const char after = text[end];
+    if (IsWord(after)) return true;
+    if (end + 1 < text.size() && joiners.find(after) != std::string_view::npos && links(text[end + 1])) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The digits of [begin, end), separators skipped, pass the Luhn check.
+bool LuhnValid(std::string_view text, size_t begin, size_t end) {
+  int sum = 0;
+  bool doubled = false;
+  for (size_t i = end; i > begin; --i) {
+    const char c = text[i - 1];
+    if (!IsDigit(c)) continue;
+    int digit = c - '0';
+    if (doubled) digit = digit * 2 > 9 ? digit * 2 - 9 : digit * 2;
+    sum += digit;
+    doubled = !doubled;
+  }
+  return sum % 10 == 0;
+}
+
+// [begin, end) holds 13 to 19 digits in acceptable groups; the rest of the card rule is here.
+bool IsCard(std::string_view text, size_t begin, size_t end, const std::vector<Edit>& edits) {
+  return text[begin] >= '2' && text[begin] <= '6' && !Glued(text, begin, end, ".,", IsDigit, edits) &&
+         LuhnValid(text, begin, end);
+}
+
+size_t Begin(std::string_view text, const re2::StringPiece& piece) {
+  return static_cast<size_t>(piece.data() - text.data());
+}
+size_t End(std::string_view text, const re2::StringPiece& piece) { return Begin(text, piece) + piece.size(); }
+
+// Turns one match of a rule (groups[0] is the whole match) into edits and returns where the search
+// resumes: past the match when it was used, otherwise just after its start, so that a candidate
+// overlapping the rejected one is still found.
+using Resolver = size_t (*)(std::string_view text, std::span<const re2::StringPiece> groups,
+                            std::string_view token, std::vector<Edit>& edits);
+
+// For patterns that identify the value on their own.
+size_t ReplaceMatch(std::string_view text, std::span<const re2::StringPiece> groups, std::string_view token,
+                    std::vector<Edit>& edits) {
+  const size_t end = End(text, groups[0]);
+  edits.push_back({Begin(text, groups[0]), end, token});
+  return end;
+}
+
+// A random key has a digit or a capital within 16 characters; a snake_case name does not.
+size_t ResolveApiKey(std::string_view text, std::span<const re2::StringPiece> groups, std::string_view token,
+                     std::vector<Edit>& edits) {
+  const size_t begin = Begin(text, groups[0]);
+  const std::string_view key(groups[0].data(), groups[0].size());
+  if (std::none_of(key.begin() + 3, key.end(), [](char c) { return IsDigit(c) || IsUpper(c); })) {
+    return begin + 1;
+  }
+  return ReplaceMatch(text, groups, token, edits);
+}
+
+// Replaces only the value (groups 1 to 3: double-quoted, single-quoted, bare), keeping the key and
+// separator; a value that is already a token stays, so that token=[REDACTED_JWT] keeps saying what it was.
+size_t ResolveKeyValue(std::string_view text, std::span<const re2::StringPiece> groups, std::string_view token,
+                       std::vector<Edit>& edits) {
+  const size_t begin = Begin(text, groups[0]);
+  const bool in_matrix_id = begin > 0 && kMatrixSigils.find(text[begin - 1]) != std::string_view::npos;
+  const auto value = std::find_if(groups.begin() + 1, groups.end(), [](const re2::StringPiece& group) {
+    return !group.empty();
+  });
+  if (!in_matrix_id && value != groups.end() && !IsToken(std::string_view(value->data(), value->size()))) {
+    edits.push_back({Begin(text, *value), End(text, *value), token});
+  }
+  return End(text, groups[0]);
+}
+
+size_t ResolveIpv6(std::string_view text, std::span<const re2::StringPiece> groups, std::string_view token,
+                   std::vector<Edit>& edits) {
+  const size_t begin = Begin(text, groups[0]);
+  const std::string_view address(groups[0].data(), groups[0].size());
+  bool meaningful = address.find("::") == std::string_view::npos;  // All eight groups written out.
+  if (!meaningful && std::any_of(address.begin(), address.end(), IsDigit)) {
+    size_t hex_run = 0;
+    for (char c : address) {
+      hex_run = IsHexDigit(c) ? hex_run + 1 : 0;
+      if (hex_run >= 3) meaningful = true;
+    }
+  }
+  if (!meaningful || Glued(text, begin, End(text, groups[0]), ".:", IsHexDigit, edits)) return begin + 1;
+  return ReplaceMatch(text, groups, token, edits);
+}
+
+// For numbers, whose pattern finds the digits and whose neighbours decide whether they stand alone.
+size_t ReplaceUnlessGlued(std::string_view text, std::span<const re2::StringPiece> groups,
+                          std::string_view token, std::string_view joiners, std::vector<Edit>& edits) {
+  const size_t begin = Begin(text, groups[0]);
+  if (Glued(text, begin, End(text, groups[0]), joiners, IsDigit, edits)) return begin + 1;
+  return ReplaceMatch(text, groups, token, edits);
+}
+
+size_t ResolveIpv4(std::string_view text, std::span<const re2::StringPiece> groups, std::string_view token,
+                   std::vector<Edit>& edits) {
+  return ReplaceUnlessGlued(text, groups, token, ".", edits);
+}
+
+// 123-45-6789-0 is some other code.
+size_t ResolveSsn(std::string_view text, std::span<const re2::StringPiece> groups, std::string_view token,
+                  std::vector<Edit>& edits) {
+  return ReplaceUnlessGlued(text, groups, token, "-.,", edits);
+}
+
+// The pattern is greedy about trailing groups, so the number ends at the last group that keeps it within
+// E.164's 15 digits: "+1 415 555 2671 1234 5678" is a phone number followed by other digits.
+size_t ResolvePhone(std::string_view text, std::span<const re2::StringPiece> groups, std::string_view token,
+                    std::vector<Edit>& edits) {
+  const size_t begin = Begin(text, groups[0]);
+  const size_t end = End(text, groups[0]);
+  size_t digits = 0;
+  size_t number_end = 0;
+  for (size_t i = begin; i < end; ++i) {
+    if (!IsDigit(text[i])) continue;
+    ++digits;
+    const bool group_ends = i + 1 == end || !IsDigit(text[i + 1]);
+    if (group_ends && digits >= kMinPhoneDigits && digits <= kMaxPhoneDigits) number_end = i + 1;
+  }
+  if (number_end == 0 || Glued(text, begin, number_end, ".,-", IsDigit, edits)) return begin + 1;
+  edits.push_back({begin, number_end, token});
+  return number_end;
+}
+
+// The match shows where a card could be; the card is looked for in the whole run of digit groups around it,
+// joined by single spaces or dashes. A card is one group of 13 to 19 digits, or consecutive groups of 3 to 6
+// digits totalling 13 to 19, so that "12 4111 1111 1111 1111" holds a card after the 12. The longest card
+// starting at a group wins. Runs do not overlap and each candidate costs at most 19 digits of Luhn, so the
+// work stays linear in the text.
+size_t ResolveCardRun(std::string_view text, std::span<const re2::StringPiece> groups, std::string_view token,
+                      std::vector<Edit>& edits) {
+  const auto is_separator = [](char c) { return c == ' ' || c == '-'; };
+  size_t run_begin = Begin(text, groups[0]);
+  while (run_begin > 0 && (IsDigit(text[run_begin - 1]) ||
+                           (run_begin > 1 && is_separator(text[run_begin - 1]) && IsDigit(text[run_begin - 2])))) {
+    --run_begin;
+  }
+  size_t run_end = End(text, groups[0]);
+  while (run_end < text.size() &&
+         (IsDigit(text[run_end]) ||
+          (run_end + 1 < text.size() && is_separator(text[run_end]) && IsDigit(text[run_end + 1])))) {
+    ++run_end;
+  }
+  const auto group_end = [&](size_t from) {
+    while (from < run_end && IsDigit(text[from])) ++from;
+    return from;
+  };
+  size_t first = run_begin;
+  while (first < run_end) {
+    const size_t first_end = group_end(first);
+    const size_t first_digits = first_end - first;
+    size_t card_end = 0;
+    if (first_digits >= kMinCardDigits && first_digits <= kMaxCardDigits) {
+      if (IsCard(text, first, first_end, edits)) card_end = first_end;
+    } else if (first_digits >= kMinCardGroupDigits && first_digits <= kMaxCardGroupDigits) {
+      size_t digits = first_digits;
+      size_t last_end = first_end;
+      while (last_end < run_end) {  // text[last_end] is a separator, and a digit follows it.
+        const size_t next_end = group_end(last_end + 1);
+        const size_t next_digits = next_end - (last_end + 1);
+        if (next_digits < kMinCardGroupDigits || next_digits > kMaxCardGroupDigits ||
+            digits + next_digits > kMaxCardDigits) {
+          break;
+        }
+        digits += next_digits;
+        last_end = next_end;
+        if (digits >= kMinCardDigits && IsCard(text, first, last_end, edits)) card_end = last_end;
+      }
+    }
+    if (card_end != 0) edits.push_back({first, card_end, token});
+    first = (card_end != 0 ? card_end : first_end) + 1;  // Past the separator, at the next group.
+  }
+  return run_end;
+}
+
+struct RuleSpec {
+  std::string_view name;
+  std::string_view pattern;
+  std::string_view token;
+  Resolver resolve;
+};
+
+#define ARMORCLAW_OCTET "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+#define ARMORCLAW_IPV4 "(?:" ARMORCLAW_OCTET "\\.){3}" ARMORCLAW_OCTET
+#define ARMORCLAW_HEXTET "[0-9A-Fa-f]{1,4}"
+
+// In order of application. Whole secrets come before key=value, so that token=ghp_… says what it held;
+// key=value before e-mail, so that a password shaped like an address is hidden as a password; IPv6 before
+// IPv4, so that ::ffff:192.0.2.1 is one address; card runs before SSN and phone, whose shapes can be
+// parts of a card.
+constexpr std::array<RuleSpec, 11> kRules = {{
+    // Three base64url segments; the header is JSON, so it starts "eyJ". An unsigned JWT ends in ".".
+    {"jwt", R"(\beyJ[\w-]+\.[\w-]+\.[\w-]*)", kJwtToken, ReplaceMatch},
+    {"github", R"(\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}))", kGithubToken, ReplaceMatch},
+    {"aws", R"(\b(?:AKIA|ASIA)[A-Z0-9]{16}\b)", kAwsToken, ReplaceMatch},
+    {"api_key", R"(\b[sp]k_[\w-]{16,})", kApiKeyToken, ResolveApiKey},
+    // The key may be longer (access_token, client_secret, X-Auth-Token); the match starts at its first
+    // character so that the resolver can see a Matrix sigil before it. A quoted value runs to the closing
+    // quote; a bare one to white space, a quote or "<" (HTML in formatted_body).
+    {"key_value",
+     R"re((?i)[\w.-]*(?:password|token|secret)["']?[ \t]*[:=][ \t]*)re"
+     R"re((?:"([^"\r\n]*)"|'([^'\r\n]*)'|([^\s"'<]+)))re",
+     kRedacted, ResolveKeyValue},
+    // A domain needs a dot, which a Matrix user id (@alice:example.org) lacks after its "@".
+    {"email", R"([\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})", kEmailToken, ReplaceMatch},
+    {"ipv6",
+     "(?:" ARMORCLAW_HEXTET ":){7}" ARMORCLAW_HEXTET "|(?:" ARMORCLAW_HEXTET ":){6}" ARMORCLAW_IPV4
+     "|(?:" ARMORCLAW_HEXTET "(?::" ARMORCLAW_HEXTET "){0,6})?::"
+     "(?:(?:" ARMORCLAW_HEXTET ":){0,5}" ARMORCLAW_IPV4 "|" ARMORCLAW_HEXTET "(?::" ARMORCLAW_HEXTET "){0,6})?",
+     kIpToken, ResolveIpv6},
+    {"ipv4", "\\b" ARMORCLAW_IPV4 "\\b", kIpToken, ResolveIpv4},
+    // A card of contiguous digits has 13 of them; a grouped one has at least three groups of 3 to 6.
+    {"card", R"(\d{13}|\d{3}[ -]\d{3,6}[ -]\d{3})", kCardToken, ResolveCardRun},
+    {"ssn", R"(\b\d{3}-\d{2}-\d{4}\b)", kSsnToken, ResolveSsn},
+    // "+" and a country code, then groups with optional separators; or the North American grouping, whose
+    // separators are what tells it from a bare number.
+    {"phone",
+     R"(\+\d{1,3}(?:[ .-]?(?:\(\d{1,4}\)|\d{1,5})){1,6})"
+     R"(|(?:\b1[ .-])?(?:\(\d{3}\) ?|\b\d{3}[ .-])\d{3}[ .-]\d{4}\b)",
+     kPhoneToken, ResolvePhone},
+}};
+
+#undef ARMORCLAW_OCTET
+#undef ARMORCLAW_IPV4
+#undef ARMORCLAW_HEXTET
+
+re2::StringPiece ToPiece(std::string_view text) { return re2::StringPiece(text.data(), text.size()); }
+
+RE2::Options PatternOptions() {
+  RE2::Options options;
+  // Bytes, not UTF-8: every pattern is ASCII, and byte classes pass any text through, valid UTF-8 or not.
+  options.set_encoding(RE2::Options::EncodingLatin1);
+  // A plugin does not write to the host's stderr; a DFA out of memory is handled (see FiredRules).
+  options.set_log_errors(false);
+  return options;
+}
+
+}  // namespace
+
+struct Scrubber::Patterns {
+  struct Rule {
+    std::unique_ptr<const RE2> regex;
+    int groups;  // Capturing groups plus the whole match.
+    std::string_view token;
+    Resolver resolve;
+  };
+
+  Patterns() : triggers(PatternOptions(), RE2::UNANCHORED) {}
+
+  // Fills `fired` with the rules whose trigger occurs in `text`, in rule order. One pass over the text
+  // decides for every rule, so a message without candidates costs one scan. When the set's DFA runs out
+  // of memory every rule is tried instead, each with its own linear-time search.
+  void FiredRules(std::string_view text, std::vector<int>& fired) const {
+    fired.clear();
+    RE2::Set::ErrorInfo error{RE2::Set::kNoError};
+    if (!triggers.Match(ToPiece(text), &fired, &error) && error.kind != RE2::Set::kNoError) {
+      fired.resize(rules.size());
+      std::iota(fired.begin(), fired.end(), 0);
+      return;
+    }
+    std::sort(fired.begin(), fired.end());
+  }
+
+  // Applies one rule to `text`; when it replaces anything, writes the result to `out` and returns true.
+  static bool Apply(const Rule& rule, std::string_view text, std::vector<Edit>& edits, std::string& out) {
+    edits.clear();
+    std::array<re2::StringPiece, kMaxGroups> groups;
+    const re2::StringPiece input = ToPiece(text);
+    size_t resume = 0;
+    while (resume < text.size() &&
+           rule.regex->Match(input, resume, text.size(), RE2::UNANCHORED, groups.data(), rule.groups)) {
+      resume = rule.resolve(text, std::span<const re2::StringPiece>(groups.data(), rule.groups), rule.token,
+                            edits);
+    }
+    if (edits.empty()) return false;
+    out.clear();
+    size_t copied = 0;
+    for (const Edit& edit : edits) {
+      out.append(text.substr(copied, edit.begin - copied));
+      out.append(edit.replacement);
+      copied = edit.end;
+    }
+    out.append(text.substr(copied));
+    return true;
+  }
+
+  std::vector<Rule> rules;
+  RE2::Set triggers;
+};
+
+absl::StatusOr<Scrubber> Scrubber::Create() {
+  auto patterns = std::make_unique<Patterns>();
+  for (const RuleSpec& spec : kRules) {
+    auto regex = std::make_unique<const RE2>(ToPiece(spec.pattern), PatternOptions());
+    if (!regex->ok()) {
+      return absl::InternalError(absl::StrCat("scrubber pattern ", ToAbsl(spec.name), ": ", regex->error()));
+    }
+    const int groups = regex->NumberOfCapturingGroups() + 1;
+    if (groups > kMaxGroups) {
+      return absl::InternalError(absl::StrCat("scrubber pattern ", ToAbsl(spec.name), " has ", groups, " groups"));
+    }
+    std::string error;
+    if (patterns->triggers.Add(ToPiece(spec.pattern), &error) < 0) {
+      return absl::InternalError(absl::StrCat("scrubber trigger ", ToAbsl(spec.name), ": ", error));
+    }
+    patterns->rules.push_back({std::move(regex), groups, spec.token, spec.resolve});
+  }
+  if (!patterns->triggers.Compile()) return absl::InternalError("scrubber triggers: out of memory");
+  return Scrubber(std::move(patterns));
+}
+
+Scrubber::Scrubber(std::unique_ptr<const Patterns> patterns) : patterns_(std::move(patterns)) {}
+Scrubber::Scrubber(Scrubber&&) noexcept = default;
+Scrubber& Scrubber::operator=(Scrubber&&) noexcept = default;
+Scrubber::~Scrubber() = default;
+
+bool Scrubber::Scrub(std::string_view text, std::string& out) const {
+  std::vector<int> fired;
+  std::vector<Edit> edits;
+  std::string next;
+  bool changed = false;
+  // Rules run again over their own output until nothing changes: a replacement can expose a candidate
+  // that the text around it hid (1.2.3.4 glued to an e-mail's domain), and catching it now is what makes
+  // scrubbing idempotent.
+  for (int round = 0; round < kMaxRounds; ++round) {
+    patterns_->FiredRules(changed ? std::string_view(out) : text, fired);
+    bool round_changed = false;
+    for (int index : fired) {
+      if (Patterns::Apply(patterns_->rules[index], changed ? std::string_view(out) : text, edits, next)) {
+        out.swap(next);
+        changed = round_changed = true;
+      }
+    }
+    if (!round_changed) break;
+  }
+  return changed;
+}
+
+bool Scrubber::ScrubString(std::string& text) const {
+  std::string scrubbed;
+  if (!Scrub(text, scrubbed)) return false;
+  text.swap(scrubbed);
+  return true;
+}
+
+size_t Scrubber::ScrubEvent(boost::json::object& event) const {
+  boost::json::value* content = event.if_contains("content");
+  if (content == nullptr) return 0;
+  size_t changed = 0;
+  std::string scrubbed;
+  // An explicit stack rather than recursion: the depth is the event's, not ours to trust.
+  std::vector<boost::json::value*> pending = {content};
+  while (!pending.empty()) {
+    boost::json::value& value = *pending.back();
+    pending.pop_back();
+    if (boost::json::string* text = value.if_string()) {
+      const std::string_view view(text->data(), text->size());
+      if (!view.starts_with(kMxcScheme) && Scrub(view, scrubbed)) {
+        *text = scrubbed;
+        ++changed;
+      }
+    } else if (boost::json::object* object = value.if_object()) {
+      for (boost::json::key_value_pair& member : *object) {
+        if (member.key() != kRelatesTo) pending.push_back(&member.value());
+      }
+    } else if (boost::json::array* array = value.if_array()) {
+      for (boost::json::value& element : *array) pending.push_back(&element);
+    }
+  }
+  return changed;
+}
+
+}  // namespace armorclaw::eventbus

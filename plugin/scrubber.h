@@ -1,0 +1,90 @@
+// PII scrubbing of a Matrix event's content, once per event at ingest, before any subscriber sees it.
+// Matching uses RE2, whose running time is linear in the text, never std::regex: a backtracking engine
+// can stall or overflow the stack on crafted input inside the bridge.
+//
+// What is replaced, and with what (the same tokens as the bridge):
+//   e-mail address                         [REDACTED_EMAIL]
+//   phone number                           [REDACTED_PHONE]
+//   payment card number, Luhn-valid        [REDACTED_CREDIT_CARD]
+//   US SSN, ddd-dd-dddd                    [REDACTED_SSN]
+//   IPv4 (octets 0-255) or IPv6 address    [REDACTED_IP]
+//   JWT, so "Bearer <JWT>"                 [REDACTED_JWT], so "Bearer [REDACTED_JWT]"
+//   GitHub token (ghp_ gho_ ghu_ ghs_ ghr_ github_pat_)  [REDACTED_GITHUB_TOKEN]
+//   AWS access key id (AKIA/ASIA + 16)     [REDACTED_AWS_KEY]
+//   sk_/pk_ API key                        [REDACTED_API_KEY]
+//   value of password=, token=, secret=    password=[REDACTED] (the key and separator are kept)
+//
+// Identifiers are not PII and must survive, so every rule is written against their shapes:
+//   - An e-mail needs a local part before "@" and a dotted domain after it: a Matrix user id
+//     (@alice:example.org) has neither.
+//   - A phone number needs a "+" country code (8 to 15 digits in all, separators allowed) or the
+//     North American grouping with separators, (415) 555-2671 / 415-555-2671 / 415.555.2671. A bare run
+//     of digits is never a phone number: it is far more often a timestamp (1432735824653) or an id.
+//     Other national formats without "+" are therefore not caught.
+//   - A card number is 13 to 19 digits, either contiguous or in groups of 3 to 6 digits split by single
+//     spaces or dashes; it starts with 2 to 6 (the payment networks: Mastercard 2-series, Amex, Diners,
+//     JCB, Visa, Mastercard, Discover, UnionPay) and passes the Luhn check. The first-digit rule keeps out
+//     millisecond, microsecond and nanosecond timestamps, which start with 1 until 2033.
+//   - IPv4 needs four dotted octets without leading zeros; a longer dotted run (1.2.3.4.5) is not an
+//     address, and version strings (1.2.3, v2.10.4, v1.2.3.4) are not either. A bare four-part number
+//     such as 1.2.3.4 is indistinguishable from an address and is scrubbed.
+//   - IPv6 needs eight groups, or "::" with a decimal digit and a run of at least three hex digits, so
+//     "std::vector", "a::b" and slices such as x[1::2] survive (and so do ::1 and ::, which are not
+//     anyone's address); times (12:34:56) and MAC addresses have neither.
+//   - A number glued to a letter, or joined by "." or "," to more digits (a decimal fraction), is part of a
+//     larger token and is not a card, SSN, phone or IP: event ids ($143273582443PhrSn:example.org) and
+//     hex hashes keep their digits.
+//   - sk_/pk_ keys need 16 characters after the prefix including a digit or a capital, so snake_case
+//     names such as pk_customer_order_items survive.
+//   - password/token/secret values are kept when the key is part of a Matrix identifier
+//     (@token:example.org, #secret:example.org).
+//
+// Scrubbing is idempotent: replacement tokens match no rule, and rules run to a fixed point, so that a
+// candidate exposed by another replacement (an address glued to an e-mail) is caught the first time.
+#ifndef ARMORCLAW_EVENTBUS_PLUGIN_SCRUBBER_H_
+#define ARMORCLAW_EVENTBUS_PLUGIN_SCRUBBER_H_
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "boost/json/fwd.hpp"
+
+namespace armorclaw::eventbus {
+
+// Built once per plugin; const and thread-safe, so that publishers on any thread share it.
+class Scrubber {
+ public:
+  // Compiles the patterns. Fails with Internal only if the RE2 library rejects one, which is a defect,
+  // but the host process is not taken down for it.
+  static absl::StatusOr<Scrubber> Create();
+
+  Scrubber(Scrubber&&) noexcept;
+  Scrubber& operator=(Scrubber&&) noexcept;
+  ~Scrubber();
+
+  // Scrubs one string; returns true when anything was replaced.
+  bool ScrubString(std::string& text) const;
+
+  // Scrubs the string values of event["content"], through nested objects and arrays, in place. Keys are
+  // never changed, nor anything under an "m.relates_to" key (relations point at other events), nor
+  // strings that are mxc:// URIs. Returns the number of strings changed.
+  size_t ScrubEvent(boost::json::object& event) const;
+
+ private:
+  struct Patterns;
+
+  explicit Scrubber(std::unique_ptr<const Patterns> patterns);
+
+  // Writes the scrubbed `text` to `out` and returns true when anything was replaced; otherwise returns
+  // false and leaves `out` unspecified, so that unchanged strings cost no copy.
+  bool Scrub(std::string_view text, std::string& out) const;
+
+  std::unique_ptr<const Patterns> patterns_;
+};
+
+}  // namespace armorclaw::eventbus
+
+#endif  // ARMORCLAW_EVENTBUS_PLUGIN_SCRUBBER_H_
