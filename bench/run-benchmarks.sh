@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# Runs the benchmark rows for armorclaw-eventbus-host ("ours"), baseline-fanout-server ("baseline") and the
+# ideal loop ("ideal"), one JSON line per run into a results file, then a table for bench/plot.gp.
+# Builds nothing: build first (cmake --build --preset default --target armorclaw-eventbus-host
+# armorclaw-eventbus eventbus-bench baseline-fanout-server ideal-fanout).
+#
+# Usage: bench/run-benchmarks.sh [OPTIONS]
+#   --bin DIR         where the binaries are (default build/default/bin)
+#   --out FILE        results, one JSON object per line, appended; the plot table is made from the whole
+#                     file (default: a new build/bench/results-<UTC time>.jsonl per invocation)
+#   --seconds S       length of each load run (default 10)
+#   --idle-seconds S  length of the idle hold (default 10)
+#   --rows LIST       comma-separated subset of: fanout100,fanout1000,saturation,rooms,idle (default all)
+#   --servers LIST    comma-separated subset of: ours,baseline,ideal (default all)
+#   --saturation-rates LIST   event rates of the saturation row (default 2000,3000,4000)
+#   --idle-clients N  connections of the idle row (default 19000)
+#   --wait-quiet T    before each run, wait up to T seconds until CPUs 0 and 1 are both under 10 % busy
+#                     (other processes; the machine is shared), then run anyway (default 0: do not wait)
+#   --plot            also run gnuplot on the table: docs/benchmarks.png
+#
+# Rows (every event line 512 bytes):
+#   fanout100    100 clients, filter {}, 1000 events/s
+#   fanout1000   1000 clients, filter {}, 1000 events/s
+#   saturation   1000 clients, filter {}, each of --saturation-rates
+#   rooms        1000 clients, 100 rooms, filter by room, 10000 events/s (ideal: not applicable)
+#   idle         N subscribed connections without events (ideal: not applicable)
+# Server logs and the bench's stderr go to <out>.d/*.log. The machine should be otherwise idle: every run
+# reports the CPU other processes took ("warnings"), and a run where the load generator saturated its own
+# core is marked "valid": false.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=$root/build/default/bin
+run_id=$(date -u +%Y%m%dT%H%M%SZ)
+out=$root/build/bench/results-$run_id.jsonl
+seconds=10
+idle_seconds=10
+rows=fanout100,fanout1000,saturation,rooms,idle
+servers=ours,baseline,ideal
+saturation_rates=2000,3000,4000
+idle_clients=19000
+plot=0
+wait_quiet=0
+
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --bin) bin=$(cd "$2" && pwd); shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --seconds) seconds=$2; shift 2 ;;
+    --idle-seconds) idle_seconds=$2; shift 2 ;;
+    --rows) rows=$2; shift 2 ;;
+    --servers) servers=$2; shift 2 ;;
+    --saturation-rates) saturation_rates=$2; shift 2 ;;
+    --idle-clients) idle_clients=$2; shift 2 ;;
+    --wait-quiet) wait_quiet=$2; shift 2 ;;
+    --plot) plot=1; shift ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run-benchmarks.sh: unknown option $1 (--help)" >&2; exit 2 ;;
+  esac
+done
+
+has() { [[ ",$1," == *",$2,"* ]]; }
+
+for b in eventbus-bench armorclaw-eventbus-host baseline-fanout-server ideal-fanout; do
+  [[ -x $bin/$b ]] || { echo "run-benchmarks.sh: $bin/$b is missing; build it first" >&2; exit 2; }
+done
+mkdir -p "$(dirname "$out")" "$out.d"
+logs=$out.d
+table=${out%.jsonl}.dat
+
+ours_cmd="'$bin/armorclaw-eventbus-host' --set websocket_addr=127.0.0.1:0 --set ping_interval=0s \
+--set max_subscribers=100000 --set max_connections=100000 --events -"
+baseline_cmd="'$bin/baseline-fanout-server' --addr 127.0.0.1:0"
+
+# add_fields JSON: prefixes the row name, run id and commit to one JSON object.
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+add_fields() { sed "s/^{/{\"row\":\"$row\",\"run\":\"$run_id\",\"commit\":\"$commit\",/"; }
+
+# quiet: waits (at most --wait-quiet seconds) until CPUs 0 and 1 were both under 10 % busy for a second.
+cpu_busy() { awk -v c="cpu$1" '$1 == c { print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9 }' /proc/stat; }
+quiet() {
+  [[ $wait_quiet == 0 ]] && return 0
+  local deadline=$((SECONDS + wait_quiet)) a0 a1 b0 b1
+  while (( SECONDS < deadline )); do
+    a0=$(cpu_busy 0); a1=$(cpu_busy 1); sleep 1; b0=$(cpu_busy 0); b1=$(cpu_busy 1)
+    if awk -v a="$a0 $a1" -v b="$b0 $b1" 'BEGIN { split(a, x); split(b, y)
+         exit !((y[1]-x[1]) < 0.1 * (y[2]-x[2]) && (y[3]-x[3]) < 0.1 * (y[4]-x[4])) }'; then
+      return 0
+    fi
+    sleep 4
+  done
+  echo "   (the CPUs did not get quiet within $wait_quiet s; running anyway)" >&2
+}
+
+# bench SERVER ARGS...: one eventbus-bench run against ours or baseline.
+bench() {
+  local server=$1; shift
+  local cmd=$ours_cmd
+  [[ $server == baseline ]] && cmd=$baseline_cmd
+  local log="$logs/$row-$server-$(date +%H%M%S).log"
+  quiet
+  echo "== $row $server: $*" >&2
+  local line
+  if line=$("$bin/eventbus-bench" --server-cmd "$cmd" --label "$server" --json "$@" 2>"$log"); then :; else
+    echo "   failed (exit $?), see $log" >&2
+  fi
+  [[ -n $line ]] || return 0
+  echo "$line" | add_fields >> "$out"
+  echo "   $(summary "$line")" >&2
+}
+
+# ideal CLIENTS RATE: the calibration loop, its two human lines turned into the same JSON fields.
+ideal() {
+  local clients=$1 rate=$2 text="" port
+  local log="$logs/$row-ideal-$(date +%H%M%S).log"
+  quiet
+  echo "== $row ideal: $clients clients, $rate events/s, $seconds s" >&2
+  for attempt in 1 2 3 4 5; do
+    port=$((20000 + RANDOM % 10000))
+    if text=$("$bin/ideal-fanout" "$clients" "$rate" "$seconds" "$port" 2>>"$log"); then break; fi
+    text=""
+  done
+  echo "$text" >> "$log"
+  [[ -n $text ]] || { echo "   failed, see $log" >&2; return 0; }
+  local client server
+  client=$(grep 'client: delivered' <<<"$text")
+  server=$(grep '^N=' <<<"$text")
+  local line
+  line=$(awk -v c="$client" -v s="$server" -v n="$clients" -v r="$rate" -v secs="$seconds" 'BEGIN {
+    split(c, w, /[ \/|]+/)
+    for (i = 1; i in w; i++) {
+      if (w[i] == "delivered") { got = w[i+1]; expect = w[i+2] }
+      if (w[i] == "p50") p50 = w[i+1]; if (w[i] == "p90") p90 = w[i+1]; if (w[i] == "p99") p99 = w[i+1]
+      if (w[i] == "p99.9") p999 = w[i+1]; if (w[i] == "max") max = w[i+1]
+    }
+    match(s, /server cpu [0-9.]+ ns\/delivery/); cpu = substr(s, RSTART + 11, RLENGTH - 23)
+    match(s, /util [0-9.]+%/); util = substr(s, RSTART + 5, RLENGTH - 6)
+    printf "{\"label\":\"ideal\",\"mode\":\"load\",\"clients\":%d,\"rate\":%s,\"seconds\":%s,\"filter\":\"all\",", n, r, secs
+    printf "\"rooms\":1,\"payload\":512,\"expected\":%d,\"delivered\":%d,\"lost\":%d,", expect, got, expect - got
+    printf "\"deliveries_per_s\":%.0f,\"offered_deliveries_per_s\":%.0f,", got / secs, expect / secs
+    printf "\"latency_ms\":{\"p50\":%s,\"p90\":%s,\"p99\":%s,\"p999\":%s,\"max\":%s},", p50, p90, p99, p999, max
+    printf "\"server_cpu_ns_per_delivery\":%s,\"server_cpu_pct\":%s,\"valid\":true,\"reason\":\"\"}\n", cpu, util
+  }')
+  echo "$line" | add_fields >> "$out"
+  echo "   $(summary "$line")" >&2
+}
+
+summary() {
+  sed -E 's/.*"delivered":([0-9]+),"lost":([0-9]+).*"deliveries_per_s":([0-9.]+).*"p99":([0-9.]+).*"server_cpu_ns_per_delivery":([-0-9.]+).*"valid":(true|false).*/delivered \1, lost \2, \3 deliveries\/s, p99 \4 ms, server \5 ns\/delivery, valid \6/; s/.*"mode":"idle".*"server_bytes_per_connection":([-0-9.]+),"server_cpu_pct_idle":([-0-9.]+).*/\1 bytes per connection, \2 % CPU idle/' <<<"$1"
+}
+
+load_row() {  # load_row CLIENTS RATE [bench args]
+  local clients=$1 rate=$2; shift 2
+  for s in ours baseline; do
+    has "$servers" $s && bench $s --clients "$clients" --rate "$rate" --seconds "$seconds" --payload 512 "$@"
+  done
+  return 0
+}
+
+if has "$rows" fanout100; then
+  row=fanout100
+  load_row 100 1000
+  has "$servers" ideal && ideal 100 1000
+fi
+if has "$rows" fanout1000; then
+  row=fanout1000
+  load_row 1000 1000
+  has "$servers" ideal && ideal 1000 1000
+fi
+if has "$rows" saturation; then
+  for rate in ${saturation_rates//,/ }; do
+    row=saturation-$rate
+    load_row 1000 "$rate"
+    has "$servers" ideal && ideal 1000 "$rate"
+  done
+fi
+if has "$rows" rooms; then
+  row=rooms
+  load_row 1000 10000 --filter room --rooms 100
+fi
+if has "$rows" idle; then
+  row=idle
+  for s in ours baseline; do
+    has "$servers" $s && bench $s --idle --clients "$idle_clients" --seconds "$idle_seconds"
+  done
+fi
+
+# The table bench/plot.gp draws: filter-all load runs, one block per server, by offered load.
+# Columns: server row clients rate deliveries_per_s p99_ms lost valid
+{
+  for s in ours baseline ideal; do
+    echo "# $s"
+    grep "\"label\":\"$s\"" "$out" | grep '"mode":"load"' | grep '"filter":"all"' |
+      sed -E 's/.*"row":"([^"]*)".*"clients":([0-9]+),"rate":([0-9.e+]+).*"lost":([0-9]+).*"deliveries_per_s":([0-9.]+).*"p99":([0-9.]+).*"valid":(true|false).*/\1 \2 \3 \5 \6 \4 \7/' |
+      awk -v s="$s" '{ print $2 * $3, s, $0 }' | sort -k1,1g | cut -d' ' -f2-
+    printf '\n\n'
+  done
+} > "$table"
+echo "results: $out; table for bench/plot.gp: $table" >&2
+if [[ $plot == 1 ]]; then
+  mkdir -p "$root/docs"
+  gnuplot -e "results='$table'; out='$root/docs/benchmarks.png'" "$root/bench/plot.gp"
+  echo "plot: $root/docs/benchmarks.png" >&2
+fi
