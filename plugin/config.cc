@@ -72,7 +72,7 @@ constexpr int64_t kMaxCount = 1'000'000;
 constexpr int64_t kEnvelopeBytes = 1024;
 
 // One row per documented key (docs/configuration.md); the order is the documentation's.
-const std::array<std::pair<std::string_view, Setter>, 17> kKeys = {{
+const std::array<std::pair<std::string_view, Setter>, 19> kKeys = {{
     {"websocket_enabled",
      [](std::string_view v, Config& c) { return SetBool("websocket_enabled", v, c.websocket_enabled); }},
     {"websocket_addr",
@@ -147,6 +147,8 @@ const std::array<std::pair<std::string_view, Setter>, 17> kKeys = {{
      [](std::string_view v, Config& c) { return SetPath("auth_tokens_file", v, c.auth_tokens_file); }},
     {"auth_jwt_secret_file",
      [](std::string_view v, Config& c) { return SetPath("auth_jwt_secret_file", v, c.auth_jwt_secret_file); }},
+    {"tls_cert_file", [](std::string_view v, Config& c) { return SetPath("tls_cert_file", v, c.tls_cert_file); }},
+    {"tls_key_file", [](std::string_view v, Config& c) { return SetPath("tls_key_file", v, c.tls_key_file); }},
     {"allowed_origins",
      [](std::string_view v, Config& c) {
        auto policy = OriginPolicy::Parse(v);
@@ -206,6 +208,10 @@ absl::StatusOr<Config> ParseConfig(const ConfigEntries& entries,
       continue;
     }
     if (absl::Status status = setter(value, config); !status.ok()) return status;
+  }
+  if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "tls_cert_file and tls_key_file go together: set both for wss://, or neither for ws://");
   }
   // A connection's queue must hold at least one largest event in its envelope.
   if (config.max_queue_bytes < config.max_event_bytes + kEnvelopeBytes) {

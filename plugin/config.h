@@ -49,6 +49,9 @@ struct Config {
   // the HS256 secret of accepted JWTs. See plugin/auth.h.
   std::string auth_tokens_file;
   std::string auth_jwt_secret_file;
+  // TLS (wss://) when both are set: a PEM certificate chain and its PEM private key, loaded by start.
+  std::string tls_cert_file;
+  std::string tls_key_file;
   // Browser origins allowed to connect; not configured: all.
   OriginPolicy allowed_origins;
 };

@@ -31,12 +31,16 @@ class CorkedSocket {
       boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
   using executor_type = socket_type::executor_type;
   using next_layer_type = socket_type;
+  using lowest_layer_type = socket_type::lowest_layer_type;
 
   explicit CorkedSocket(socket_type socket);
 
   executor_type get_executor() noexcept { return socket_.get_executor(); }
   socket_type& next_layer() noexcept { return socket_; }
   const socket_type& next_layer() const noexcept { return socket_; }
+  // Asio's ssl::stream asks its next layer for these.
+  lowest_layer_type& lowest_layer() noexcept { return socket_.lowest_layer(); }
+  const lowest_layer_type& lowest_layer() const noexcept { return socket_.lowest_layer(); }
 
   // Who owns this layer: kept alive by the socket waits that Flush leaves pending.
   void set_owner(std::weak_ptr<void> owner) { owner_ = std::move(owner); }

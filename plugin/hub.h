@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "boost/asio/ssl/context.hpp"
 #include "plugin/auth.h"
 #include "plugin/config.h"
 #include "plugin/counters.h"
@@ -27,6 +28,8 @@ struct Hub {
 
   const Config config;
   const std::shared_ptr<const Authenticator> authenticator;  // Null: authentication is off.
+  // Null: plain ws://. Set before the first connection, read-only afterwards.
+  std::unique_ptr<boost::asio::ssl::context> tls;
   const HostLog log;
   Counters& counters;
   SubscriptionIndex index;

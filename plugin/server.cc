@@ -6,6 +6,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "boost/asio/ssl/context.hpp"
+#include "openssl/ssl.h"
 #include "plugin/session.h"
 
 namespace armorclaw::eventbus {
@@ -22,6 +24,28 @@ std::string HostForUrl(const asio::ip::address& address) {
   return address.is_v6() ? absl::StrCat("[", address.to_string(), "]") : address.to_string();
 }
 
+// TLS 1.2 and later, no renegotiation (a renegotiation could make a send wait for a read).
+absl::StatusOr<std::unique_ptr<asio::ssl::context>> LoadTls(const Config& config) {
+  auto tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+  tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                   asio::ssl::context::single_dh_use);
+  SSL_CTX_set_options(tls->native_handle(), SSL_OP_NO_RENEGOTIATION);
+  boost::system::error_code error;
+  tls->use_certificate_chain_file(config.tls_cert_file, error);
+  if (error) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot load tls_cert_file \"", config.tls_cert_file, "\": ", error.message()));
+  }
+  // OpenSSL also checks here that the key belongs to the certificate.
+  tls->use_private_key_file(config.tls_key_file, asio::ssl::context::pem, error);
+  if (error) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot load tls_key_file \"", config.tls_key_file, "\": ", error.message()));
+  }
+  return tls;
+}
+
 }  // namespace
 
 Server::Server(asio::io_context& io, std::shared_ptr<Hub> hub)
@@ -36,6 +60,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Listen(asio::io_context& io, con
   boost::system::error_code error;
   const tcp::endpoint endpoint(asio::ip::make_address(config.websocket_addr.host, error),
                                config.websocket_addr.port);
+  if (!config.tls_cert_file.empty()) {
+    auto tls = LoadTls(config);
+    if (!tls.ok()) return tls.status();
+    server->hub_->tls = *std::move(tls);
+  }
   tcp::acceptor& acceptor = server->acceptor_;
   if (!error) acceptor.open(endpoint.protocol(), error);
   if (!error) acceptor.set_option(asio::socket_base::reuse_address(true), error);
@@ -47,8 +76,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Listen(asio::io_context& io, con
   }
   const tcp::endpoint bound = acceptor.local_endpoint(error);
   if (error) return absl::UnavailableError(absl::StrCat("cannot read the bound address: ", error.message()));
-  server->url_ =
-      absl::StrCat("ws://", HostForUrl(bound.address()), ":", bound.port(), config.websocket_path);
+  server->url_ = absl::StrCat(server->hub_->tls ? "wss://" : "ws://", HostForUrl(bound.address()), ":",
+                              bound.port(), config.websocket_path);
   return server;
 }
 

@@ -42,7 +42,7 @@ std::string PeerOf(const CorkedSocket::socket_type& socket) {
 Session::Session(CorkedSocket::socket_type socket, std::shared_ptr<Hub> hub)
     : hub_(std::move(hub)),
       peer_(PeerOf(socket)),
-      ws_(std::move(socket)),
+      ws_(std::move(socket), hub_->tls.get()),
       timer_(ws_.get_executor()),
       subscribe_budget_(static_cast<double>(hub_->config.subscribe_rate), Clock::now()) {
   hub_->sessions.insert(this);
@@ -55,14 +55,18 @@ Session::~Session() {
 }
 
 void Session::Start() {
-  ws_.next_layer().set_owner(weak_from_this());
-  // The HTTP request is read before Beast's websocket timeouts apply: it has a deadline of its own.
+  Corked().set_owner(weak_from_this());
+  // The TLS handshake and the HTTP request come before Beast's websocket timeouts apply: they have a
+  // deadline of their own.
   timer_.expires_after(ToChrono(hub_->config.handshake_timeout));
   timer_.async_wait([self = shared_from_this()](beast::error_code error) { self->OnTimer(error); });
-  request_.emplace();
-  request_->header_limit(8 * 1024);
-  http::async_read(ws_.next_layer(), buffer_, *request_,
-                   [self = shared_from_this()](beast::error_code error, size_t) { self->OnRequest(error); });
+  ws_.next_layer().AsyncHandshake([self = shared_from_this()](beast::error_code error) {
+    if (error) return self->Release();
+    self->request_.emplace();
+    self->request_->header_limit(8 * 1024);
+    http::async_read(self->ws_.next_layer(), self->buffer_, *self->request_,
+                     [self](beast::error_code error, size_t) { self->OnRequest(error); });
+  });
 }
 
 void Session::OnRequest(beast::error_code error) {
@@ -132,9 +136,9 @@ void Session::RejectHttp(http::status status, std::string_view body) {
   response_->body() = std::string(body);
   response_->prepare_payload();
   http::async_write(ws_.next_layer(), *response_, [self = shared_from_this()](beast::error_code, size_t) {
-    self->ws_.next_layer().AsyncDrain([self](beast::error_code) {
+    self->Corked().AsyncDrain([self](beast::error_code) {
       beast::error_code ignored;
-      self->ws_.next_layer().next_layer().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+      self->Corked().next_layer().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
       self->Release();
     });
   });
@@ -226,9 +230,11 @@ void Session::Handle(SubscribeRequest& request) {
     hub_->log.Error(absl::StrCat("cannot draw a subscriber id: ", error.what()));
     return Handle(ProtocolError{error_code::kServerError, "the server could not create the subscription"});
   }
-  Send(Frame(SubscribedMessage(id)));
+  // Counted before the client hears of it, so that what it reads in the stats after "subscribed" is true.
+  std::shared_ptr<const std::string> reply = Frame(SubscribedMessage(id));
   index.Add(std::move(id), this, std::move(request.filter));
   hub_->counters.subscriptions_active.store(index.size(), std::memory_order_relaxed);
+  Send(reply);
 }
 
 void Session::Handle(const UnsubscribeRequest& request) {
@@ -259,16 +265,16 @@ void Session::Deliver(const EventPtr& event) {
 
 void Session::FlushBatch() {
   dirty_ = false;
-  ws_.next_layer().Flush();
+  Corked().Flush();
 }
 
 void Session::Send(const std::shared_ptr<const std::string>& frame) {
-  if (Enqueue(frame)) ws_.next_layer().Flush();
+  if (Enqueue(frame)) Corked().Flush();
 }
 
 bool Session::Enqueue(const std::shared_ptr<const std::string>& frame) {
   if (closing_ || !ws_.is_open()) return false;
-  CorkedSocket& socket = ws_.next_layer();
+  CorkedSocket& socket = Corked();
   const size_t limit = static_cast<size_t>(hub_->config.max_queue_bytes);
   // A large batch can fill the queue before the end-of-batch flush: send early before judging the client.
   if (socket.pending_bytes() + frame->size() > limit) socket.Flush();
@@ -281,7 +287,8 @@ bool Session::Enqueue(const std::shared_ptr<const std::string>& frame) {
 }
 
 void Session::Write(const std::shared_ptr<const std::string>& frame) {
-  ws_.next_layer().ShareNext(frame->data(), frame);
+  // Under TLS the batch holds ciphertext, which is each connection's own.
+  if (!ws_.next_layer().tls()) Corked().ShareNext(frame->data(), frame);
   beast::error_code error;
   // Beast frames the message into the batch; nothing is sent yet and nothing blocks. A failure here
   // means the stream is closing, which the pending read reports.

@@ -18,6 +18,7 @@
 #include "boost/beast/http/parser.hpp"
 #include "boost/beast/http/string_body.hpp"
 #include "boost/beast/websocket/stream.hpp"
+#include "plugin/client_stream.h"
 #include "plugin/corked_socket.h"
 #include "plugin/hub.h"
 #include "plugin/protocol.h"
@@ -79,7 +80,9 @@ class Session : public std::enable_shared_from_this<Session>, public EventSink {
   // HTTP refusal), then the connection is closed with 1008.
   std::string auth_refusal_;
   std::string peer_;  // "ADDRESS:PORT" of the client, for logs.
-  boost::beast::websocket::stream<CorkedSocket> ws_;
+  CorkedSocket& Corked() { return ws_.next_layer().next_layer(); }
+
+  boost::beast::websocket::stream<ClientStream> ws_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::empty_body>> request_;
   std::optional<boost::beast::http::response<boost::beast::http::string_body>> response_;

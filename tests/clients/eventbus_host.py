@@ -210,7 +210,7 @@ class EventbusHost:
             raise TestFailure(f"the host exited with status {self.returncode} before listening: {command}")
         check(line.startswith(LISTENING_PREFIX), f"unexpected first stdout line of the host: {line!r}")
         self.url = line[len(LISTENING_PREFIX):]
-        check(re.fullmatch(r"ws://127\.0\.0\.1:[1-9][0-9]*/events", self.url) is not None,
+        check(re.fullmatch(r"wss?://127\.0\.0\.1:[1-9][0-9]*/events", self.url) is not None,
               f"unexpected listening URL: {self.url!r}")
         return self.url
 

@@ -1,0 +1,109 @@
+// wss:// through the real .so: a Beast client over OpenSSL with a certificate the test makes with the
+// openssl command, and the errors start gives for bad certificate files.
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "boost/asio/connect.hpp"
+#include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/ssl.hpp"
+#include "boost/beast/core/buffers_to_string.hpp"
+#include "boost/beast/core/flat_buffer.hpp"
+#include "boost/beast/websocket.hpp"
+#include "boost/beast/websocket/ssl.hpp"
+#include "boost/json/parse.hpp"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/running_plugin.h"
+#include "tests/support/ws_client.h"
+
+namespace armorclaw::eventbus::testing {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = boost::beast::websocket;
+using Config = host::ConfigEntries;
+
+class TlsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / absl::StrCat("eventbus-tls-", ::getpid());
+    std::filesystem::create_directories(dir_);
+    for (const char* name : {"a", "b"}) {
+      const std::string command = absl::StrCat(
+          "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost -addext "
+          "subjectAltName=IP:127.0.0.1 -keyout ", Path(name, "key"), " -out ", Path(name, "cert"), " 2>/dev/null");
+      ASSERT_EQ(std::system(command.c_str()), 0) << command;
+    }
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string Path(std::string_view name, std::string_view kind) const {
+    return (dir_ / absl::StrCat(std::string(name), "-", std::string(kind), ".pem")).string();
+  }
+
+  // Start's error for a plugin configured with these files.
+  std::string StartError(const std::string& cert, const std::string& key) {
+    LogCapture logs;
+    auto library = host::PluginLibrary::Open(PluginPath());
+    EXPECT_TRUE(library.ok());
+    auto plugin = host::PluginInstance::Create(
+        *library, logs.Host(), {{"websocket_addr", "127.0.0.1:0"}, {"tls_cert_file", cert}, {"tls_key_file", key}});
+    EXPECT_TRUE(plugin.ok()) << plugin.status();
+    const absl::Status started = plugin->Start();
+    EXPECT_EQ(host::AcebStatusOf(started), ACEB_IO_ERROR);
+    return std::string(started.message());
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(TlsTest, BeastClientOverOpenSslReceivesEvents) {
+  RunningPlugin plugin(Config{{"tls_cert_file", Path("a", "cert")}, {"tls_key_file", Path("a", "key")}});
+  ASSERT_THAT(plugin.url(), ::testing::StartsWith("wss://127.0.0.1:"));
+  const std::string port = plugin.url().substr(16, plugin.url().rfind('/') - 16);
+
+  asio::io_context io;
+  asio::ssl::context tls(asio::ssl::context::tls_client);
+  tls.load_verify_file(Path("a", "cert"));
+  tls.set_verify_mode(asio::ssl::verify_peer);
+  websocket::stream<asio::ssl::stream<asio::ip::tcp::socket>> ws(io, tls);
+  asio::connect(beast::get_lowest_layer(ws), asio::ip::tcp::resolver(io).resolve("127.0.0.1", port));
+  ws.next_layer().set_verify_callback(asio::ssl::host_name_verification("127.0.0.1"));
+  ws.next_layer().handshake(asio::ssl::stream_base::client);
+  ws.handshake("127.0.0.1:" + port, "/events");
+  ws.write(asio::buffer(std::string(R"({"type":"subscribe","data":{"filter":{}}})")));
+  beast::flat_buffer buffer;
+  ws.read(buffer);
+  EXPECT_EQ(boost::json::parse(beast::buffers_to_string(buffer.data())).at("type"), "subscribed");
+  const std::string event = R"({"type":"m.room.message","room_id":"!r:x","sender":"@a:x","content":{"body":"tls"}})";
+  plugin.Publish(event);
+  buffer.clear();
+  ws.read(buffer);
+  EXPECT_EQ(boost::json::parse(beast::buffers_to_string(buffer.data())).at("data").at("event"),
+            boost::json::parse(event));
+  ws.close(websocket::close_code::normal);
+}
+
+TEST_F(TlsTest, PlainClientCannotTalkToATlsListener) {
+  RunningPlugin plugin(Config{{"tls_cert_file", Path("a", "cert")}, {"tls_key_file", Path("a", "key")}});
+  // The server expects a TLS ClientHello; a plain upgrade request fails the handshake.
+  EXPECT_THROW(WsClient(absl::StrCat("ws://", plugin.url().substr(6))), std::exception);
+}
+
+TEST_F(TlsTest, MissingOrMismatchedFilesMakeStartFailNamingThem) {
+  EXPECT_THAT(StartError(Path("none", "cert"), Path("a", "key")),
+              ::testing::HasSubstr("cannot load tls_cert_file \"" + Path("none", "cert") + "\""));
+  EXPECT_THAT(StartError(Path("a", "cert"), Path("none", "key")),
+              ::testing::HasSubstr("cannot load tls_key_file \"" + Path("none", "key") + "\""));
+  // OpenSSL checks the key against the certificate as it loads it.
+  EXPECT_THAT(StartError(Path("a", "cert"), Path("b", "key")),
+              ::testing::AllOf(::testing::HasSubstr("cannot load tls_key_file \"" + Path("b", "key") + "\""),
+                               ::testing::HasSubstr("key values mismatch")));
+  EXPECT_THAT(StartError(Path("a", "key"), Path("a", "key")), ::testing::HasSubstr("cannot load tls_cert_file"));
+}
+
+}  // namespace
+}  // namespace armorclaw::eventbus::testing
