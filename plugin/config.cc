@@ -72,7 +72,7 @@ constexpr int64_t kMaxCount = 1'000'000;
 constexpr int64_t kEnvelopeBytes = 1024;
 
 // One row per documented key (docs/configuration.md); the order is the documentation's.
-const std::array<std::pair<std::string_view, Setter>, 19> kKeys = {{
+const std::array<std::pair<std::string_view, Setter>, 20> kKeys = {{
     {"websocket_enabled",
      [](std::string_view v, Config& c) { return SetBool("websocket_enabled", v, c.websocket_enabled); }},
     {"websocket_addr",
@@ -137,6 +137,8 @@ const std::array<std::pair<std::string_view, Setter>, 19> kKeys = {{
      [](std::string_view v, Config& c) {
        return SetInt("ingest_queue_events", v, 1, 10'000'000, c.ingest_queue_events);
      }},
+    {"pii_scrubbing",
+     [](std::string_view v, Config& c) { return SetBool("pii_scrubbing", v, c.pii_scrubbing); }},
     {"subscribe_rate",
      [](std::string_view v, Config& c) { return SetInt("subscribe_rate", v, 1, 10'000, c.subscribe_rate); }},
     {"max_event_bytes",

@@ -41,6 +41,8 @@ struct Config {
   int64_t max_queue_bytes = 8 * 1024 * 1024;
   // Published events waiting for the I/O thread; a full queue makes publish return BUSY.
   int64_t ingest_queue_events = 65536;
+  // Personal data in event content is replaced at ingest (see plugin/scrubber.h).
+  bool pii_scrubbing = true;
   // Subscribe requests one connection may make per second (and at once, after a quiet second).
   int64_t subscribe_rate = 10;
   // Largest published event (Matrix's own limit is 65536 bytes).

@@ -41,7 +41,7 @@ std::string FormatReceivedTime(absl::Time time) {
 }
 
 absl::StatusOr<std::shared_ptr<Event>> PrepareEvent(std::string_view json, size_t max_bytes,
-                                                    absl::Time received) {
+                                                    absl::Time received, const Scrubber* scrubber) {
   if (json.size() > max_bytes) {
     return absl::InvalidArgumentError(
         absl::StrCat("event is ", json.size(), " bytes, over max_event_bytes (", max_bytes, ")"));
@@ -56,8 +56,8 @@ absl::StatusOr<std::shared_ptr<Event>> PrepareEvent(std::string_view json, size_
   boost::system::error_code error;
   parser.write(json.data(), json.size(), error);
   if (error) return absl::InvalidArgumentError(absl::StrCat("event is not valid JSON: ", error.message()));
-  const boost::json::value value = parser.release();
-  const boost::json::object* object = value.if_object();
+  boost::json::value value = parser.release();
+  boost::json::object* object = value.if_object();
   if (object == nullptr) return absl::InvalidArgumentError("event is not a JSON object");
 
   auto event = std::make_shared<Event>();
@@ -80,10 +80,14 @@ absl::StatusOr<std::shared_ptr<Event>> PrepareEvent(std::string_view json, size_
   std::string& frame = event->frame;
   frame.reserve(kFramePrefix.size() + json.size() + 64 + kSealReserve);
   frame.append(kFramePrefix);
-  // The text was just validated as one JSON object, so it goes out as published: numbers keep their exact
-  // form (re-serializing would turn 1.50 into 1.5E0), and no second serialization is paid. Duplicate keys
-  // are read last-wins here, as JavaScript, Python and Go read them.
-  frame.append(json);
+  if (scrubber != nullptr && scrubber->ScrubEvent(*object) > 0) {
+    frame.append(boost::json::serialize(value));
+  } else {
+    // The text was just validated as one JSON object, so it goes out as published: numbers keep their
+    // exact form (re-serializing would turn 1.50 into 1.5E0), and no second serialization is paid.
+    // Duplicate keys are read last-wins here, as JavaScript, Python and Go read them.
+    frame.append(json);
+  }
   absl::StrAppend(&frame, R"(,"received":")", FormatReceivedTime(received), R"(","sequence":)");
   return event;
 }

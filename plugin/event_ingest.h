@@ -12,14 +12,16 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "plugin/event.h"
+#include "plugin/scrubber.h"
 
 namespace armorclaw::eventbus {
 
 // Fails with InvalidArgument saying why when `json` is not a Matrix event: not a JSON object, larger than
 // `max_bytes`, nested too deeply, or without a non-empty string "type"; "room_id", "sender", "event_id"
-// and "state_key" must be strings when present. `received` becomes data.received.
+// and "state_key" must be strings when present. `received` becomes data.received. With a `scrubber`,
+// personal data in the event's content is replaced before anyone sees it.
 absl::StatusOr<std::shared_ptr<Event>> PrepareEvent(std::string_view json, size_t max_bytes,
-                                                    absl::Time received);
+                                                    absl::Time received, const Scrubber* scrubber);
 
 // Numbers a prepared event and completes its frame. Called once per event.
 void SealEvent(Event& event, uint64_t sequence);

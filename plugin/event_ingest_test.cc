@@ -15,7 +15,7 @@ constexpr std::string_view kMessage =
 
 TEST(EventIngestTest, FrameIsTheGuidesEventMessageWithEveryFieldKept) {
   const absl::Time received = absl::FromUnixMillis(1770554096789);
-  auto event = PrepareEvent(kMessage, 65536, received);
+  auto event = PrepareEvent(kMessage, 65536, received, nullptr);
   ASSERT_TRUE(event.ok()) << event.status();
   SealEvent(**event, 42);
   EXPECT_EQ((*event)->sequence, 42u);
@@ -32,14 +32,14 @@ TEST(EventIngestTest, FrameIsTheGuidesEventMessageWithEveryFieldKept) {
 }
 
 TEST(EventIngestTest, RoomAndSenderAreOptional) {
-  auto event = PrepareEvent(R"({"type":"m.presence","content":{}})", 65536, absl::Now());
+  auto event = PrepareEvent(R"({"type":"m.presence","content":{}})", 65536, absl::Now(), nullptr);
   ASSERT_TRUE(event.ok());
   EXPECT_EQ((*event)->room_id, "");
 }
 
 TEST(EventIngestTest, RejectsWhatIsNotAnEvent) {
   auto reason = [](std::string_view json, size_t max = 65536) {
-    auto event = PrepareEvent(json, max, absl::Now());
+    auto event = PrepareEvent(json, max, absl::Now(), nullptr);
     EXPECT_FALSE(event.ok()) << json;
     return std::string(event.status().message());
   };

@@ -23,13 +23,22 @@ absl::StatusOr<std::unique_ptr<Plugin>> Plugin::Create(HostLog log, const Config
   if (!config.ok()) return config.status();
   auto authenticator = Authenticator::Create(config->auth_tokens_file, config->auth_jwt_secret_file);
   if (!authenticator.ok()) return authenticator.status();
-  return std::unique_ptr<Plugin>(new Plugin(log, *std::move(config), *std::move(authenticator)));
+  std::optional<Scrubber> scrubber;
+  if (config->pii_scrubbing) {
+    auto created = Scrubber::Create();
+    if (!created.ok()) return absl::InternalError(absl::StrCat("PII scrubber: ", created.status().message()));
+    scrubber.emplace(*std::move(created));
+  }
+  return std::unique_ptr<Plugin>(
+      new Plugin(log, *std::move(config), *std::move(authenticator), std::move(scrubber)));
 }
 
-Plugin::Plugin(HostLog log, Config config, std::shared_ptr<const Authenticator> authenticator)
+Plugin::Plugin(HostLog log, Config config, std::shared_ptr<const Authenticator> authenticator,
+               std::optional<Scrubber> scrubber)
     : log_(log),
       config_(std::move(config)),
       authenticator_(std::move(authenticator)),
+      scrubber_(std::move(scrubber)),
       io_(1),
       queue_(static_cast<size_t>(config_.ingest_queue_events),
              [this] { asio::post(io_, [this] { DrainIngest(); }); }) {}
@@ -119,7 +128,8 @@ absl::Status Plugin::Publish(std::string_view event_json) {
   if (state_.load(std::memory_order_acquire) != State::kRunning) {
     return absl::FailedPreconditionError("publish: the plugin is not running (before start or after stop)");
   }
-  auto event = PrepareEvent(event_json, static_cast<size_t>(config_.max_event_bytes), absl::Now());
+  auto event = PrepareEvent(event_json, static_cast<size_t>(config_.max_event_bytes), absl::Now(),
+                            scrubber_ ? &*scrubber_ : nullptr);
   if (!event.ok()) {
     Increment(counters_.events_rejected_invalid);
     return event.status();

@@ -22,6 +22,7 @@
 #include "plugin/counters.h"
 #include "plugin/host_log.h"
 #include "plugin/ingest_queue.h"
+#include "plugin/scrubber.h"
 #include "plugin/server.h"
 
 namespace armorclaw::eventbus {
@@ -44,7 +45,8 @@ class Plugin {
  private:
   enum class State { kCreated, kRunning, kStopped };
 
-  Plugin(HostLog log, Config config, std::shared_ptr<const Authenticator> authenticator);
+  Plugin(HostLog log, Config config, std::shared_ptr<const Authenticator> authenticator,
+         std::optional<Scrubber> scrubber);
   // I/O thread: hands every waiting event to the index.
   void DrainIngest();
   void RunIoThread();
@@ -54,6 +56,7 @@ class Plugin {
   const HostLog log_;
   const Config config_;
   const std::shared_ptr<const Authenticator> authenticator_;  // Null: authentication is off.
+  const std::optional<Scrubber> scrubber_;                    // Empty: pii_scrubbing is off.
   boost::asio::io_context io_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   IngestQueue queue_;

@@ -4,7 +4,6 @@
 #include <array>
 #include <memory>
 #include <numeric>
-#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -34,20 +33,14 @@ constexpr std::string_view kJwtToken = "[REDACTED_JWT]";
 constexpr std::string_view kGithubToken = "[REDACTED_GITHUB_TOKEN]";
 constexpr std::string_view kAwsToken = "[REDACTED_AWS_KEY]";
 constexpr std::string_view kApiKeyToken = "[REDACTED_API_KEY]";
-constexpr std::array<std::string_view, 10> kTokens = {kRedacted,   kEmailToken,  kPhoneToken, kCardToken,
-                                                      kSsnToken,   kIpToken,     kJwtToken,   kGithubToken,
-                                                      kAwsToken,   kApiKeyToken};
+constexpr std::array<std::string_view, 10> kTokens = {kRedacted, kEmailToken,  kPhoneToken,  kCardToken,
+                                                      kSsnToken, kIpToken,     kJwtToken,    kGithubToken,
+                                                      kAwsToken, kApiKeyToken};
 
 constexpr std::string_view kMxcScheme = "mxc://";
 constexpr std::string_view kRelatesTo = "m.relates_to";
 // Sigils of Matrix identifiers (user, room, alias, event, group), whose localparts may spell "token".
 constexpr std::string_view kMatrixSigils = "@!#$+";
-
-// Replacement tokens match no rule, so the round after a change normally changes nothing; the bound only
-// guarantees that scrubbing ends.
-constexpr int kMaxRounds = 4;
-// Capturing groups of the widest pattern (key=value), plus the whole match.
-constexpr int kMaxGroups = 4;
 
 constexpr size_t kMinCardDigits = 13;
 constexpr size_t kMaxCardDigits = 19;
@@ -65,36 +58,38 @@ bool IsWord(char c) { return IsDigit(c) || IsUpper(c) || (c >= 'a' && c <= 'z') 
 
 bool IsToken(std::string_view text) { return std::find(kTokens.begin(), kTokens.end(), text) != kTokens.end(); }
 
-struct Edit {
-  size_t begin;
-  size_t end;
-  std::string_view replacement;
-};
+// Whether a replacement token ends just before `pos` or starts at `pos`. Text touching a token is treated
+// as glued to it, that is as part of whatever the token replaced: scrubbing then never finds a value that
+// an earlier replacement uncovered (an address written against an e-mail's domain, a second number run
+// into the first), which is what keeps it idempotent in one pass.
+bool TokenEndsAt(std::string_view text, size_t pos) {
+  const std::string_view before = text.substr(0, pos);
+  return before.ends_with(']') &&
+         std::any_of(kTokens.begin(), kTokens.end(), [&](std::string_view t) { return before.ends_with(t); });
+}
+bool TokenStartsAt(std::string_view text, size_t pos) {
+  const std::string_view after = text.substr(pos);
+  return after.starts_with('[') &&
+         std::any_of(kTokens.begin(), kTokens.end(), [&](std::string_view t) { return after.starts_with(t); });
+}
 
-// True when [begin, end) continues a longer token and so is no value of its own: a letter, digit or "_"
-// touches it, or one of `joiners` links it to a character for which `links` holds, as the last dot of
-// 1.2.3.4.5 or the decimal point of 0.4111111111111111 do. Text that this pass already replaced (the last
-// of `edits`) counts as the token that will stand there, which glues to nothing: otherwise a run of
-// values glued one to the next would take a pass each to come apart.
-bool Glued(std::string_view text, size_t begin, size_t end, std::string_view joiners, bool (*links)(char),
-           const std::vector<Edit>& edits) {
-  const auto settled = [&](size_t i) {
-    return !edits.empty() && i >= edits.back().begin && i < edits.back().end ? ']' : text[i];
-  };
-  if (begin > 0) {
-    if (IsWord(settled(begin - 1))) return true;
-    if (begin > 1 && joiners.find(settled(begin - 1)) != std::string_view::npos && links(settled(begin - 2))) {
-      return true;
-    }
-  }
-  if (end < text.size()) {
-    const char after = text[end];
-    if (IsWord(after)) return true;
-    if (end + 1 < text.size() && joiners.find(after) != std::string_view::npos && links(text[end + 1])) {
-      return true;
-    }
-  }
-  return false;
+// Whether the value starting at `begin` (ending at `end`) continues a longer token and so is none of its
+// own: a letter, digit, "_" or replacement token touches it, or one of `joiners` links it to one or to a
+// character for which `links` holds, as the last dot of 1.2.3.4.5 or the decimal point of 0.41111… do.
+bool GluedBefore(std::string_view text, size_t begin, std::string_view joiners, bool (*links)(char)) {
+  if (begin == 0) return false;
+  if (IsWord(text[begin - 1]) || TokenEndsAt(text, begin)) return true;
+  return begin > 1 && joiners.find(text[begin - 1]) != std::string_view::npos &&
+         (links(text[begin - 2]) || TokenEndsAt(text, begin - 1));
+}
+bool GluedAfter(std::string_view text, size_t end, std::string_view joiners, bool (*links)(char)) {
+  if (end == text.size()) return false;
+  if (IsWord(text[end]) || TokenStartsAt(text, end)) return true;
+  return end + 1 < text.size() && joiners.find(text[end]) != std::string_view::npos &&
+         (links(text[end + 1]) || TokenStartsAt(text, end + 1));
+}
+bool Glued(std::string_view text, size_t begin, size_t end, std::string_view joiners, bool (*links)(char)) {
+  return GluedBefore(text, begin, joiners, links) || GluedAfter(text, end, joiners, links);
 }
 
 // The digits of [begin, end), separators skipped, pass the Luhn check.
@@ -113,61 +108,94 @@ bool LuhnValid(std::string_view text, size_t begin, size_t end) {
 }
 
 // [begin, end) holds 13 to 19 digits in acceptable groups; the rest of the card rule is here.
-bool IsCard(std::string_view text, size_t begin, size_t end, const std::vector<Edit>& edits) {
-  return text[begin] >= '2' && text[begin] <= '6' && !Glued(text, begin, end, ".,", IsDigit, edits) &&
+bool IsCard(std::string_view text, size_t begin, size_t end) {
+  return text[begin] >= '2' && text[begin] <= '6' && !Glued(text, begin, end, ".,", IsDigit) &&
          LuhnValid(text, begin, end);
 }
 
-size_t Begin(std::string_view text, const re2::StringPiece& piece) {
-  return static_cast<size_t>(piece.data() - text.data());
-}
-size_t End(std::string_view text, const re2::StringPiece& piece) { return Begin(text, piece) + piece.size(); }
+struct Edit {
+  size_t begin;
+  size_t end;
+  std::string_view replacement;
+};
 
-// Turns one match of a rule (groups[0] is the whole match) into edits and returns where the search
-// resumes: past the match when it was used, otherwise just after its start, so that a candidate
-// overlapping the rejected one is still found.
-using Resolver = size_t (*)(std::string_view text, std::span<const re2::StringPiece> groups,
-                            std::string_view token, std::vector<Edit>& edits);
+// Turns one match [begin, end) of a rule into edits and returns where the search resumes: past the match
+// when it was used; otherwise just after its start, so that a candidate overlapping the rejected one is
+// still found, unless the rule knows that none can start inside it.
+using Resolver = size_t (*)(std::string_view text, size_t begin, size_t end, std::string_view token,
+                            std::vector<Edit>& edits);
 
-// For patterns that identify the value on their own.
-size_t ReplaceMatch(std::string_view text, std::span<const re2::StringPiece> groups, std::string_view token,
-                    std::vector<Edit>& edits) {
-  const size_t end = End(text, groups[0]);
-  edits.push_back({Begin(text, groups[0]), end, token});
+size_t Replace(size_t begin, size_t end, std::string_view token, std::vector<Edit>& edits) {
+  edits.push_back({begin, end, token});
   return end;
 }
 
-// A random key has a digit or a capital within 16 characters; a snake_case name does not.
-size_t ResolveApiKey(std::string_view text, std::span<const re2::StringPiece> groups, std::string_view token,
+// An e-mail pattern depends on no surroundings, so its every match is one.
+size_t ResolveEmail(std::string_view /*text*/, size_t begin, size_t end, std::string_view token,
+                    std::vector<Edit>& edits) {
+  return Replace(begin, end, token, edits);
+}
+
+// Secrets that start at a word boundary and run as far as their alphabet does (JWT, GitHub token).
+size_t ResolvePrefixedSecret(std::string_view text, size_t begin, size_t end, std::string_view token,
+                             std::vector<Edit>& edits) {
+  if (TokenEndsAt(text, begin)) return begin + 1;
+  return Replace(begin, end, token, edits);
+}
+
+// Exactly 20 characters between word boundaries.
+size_t ResolveAwsKey(std::string_view text, size_t begin, size_t end, std::string_view token,
                      std::vector<Edit>& edits) {
-  const size_t begin = Begin(text, groups[0]);
-  const std::string_view key(groups[0].data(), groups[0].size());
-  if (std::none_of(key.begin() + 3, key.end(), [](char c) { return IsDigit(c) || IsUpper(c); })) {
-    return begin + 1;
-  }
-  return ReplaceMatch(text, groups, token, edits);
+  if (TokenEndsAt(text, begin) || TokenStartsAt(text, end)) return begin + 1;
+  return Replace(begin, end, token, edits);
 }
 
-// Replaces only the value (groups 1 to 3: double-quoted, single-quoted, bare), keeping the key and
-// separator; a value that is already a token stays, so that token=[REDACTED_JWT] keeps saying what it was.
-size_t ResolveKeyValue(std::string_view text, std::span<const re2::StringPiece> groups, std::string_view token,
+// A random key has a digit or a capital within 16 characters; a snake_case name does not, and neither does
+// any key starting inside it, since that would end where it ends.
+size_t ResolveApiKey(std::string_view text, size_t begin, size_t end, std::string_view token,
+                     std::vector<Edit>& edits) {
+  if (TokenEndsAt(text, begin)) return begin + 1;
+  const std::string_view after_prefix = text.substr(begin + 3, end - begin - 3);
+  if (std::none_of(after_prefix.begin(), after_prefix.end(), [](char c) { return IsDigit(c) || IsUpper(c); })) {
+    return end;
+  }
+  return Replace(begin, end, token, edits);
+}
+
+// The match ends with the value's first character. A quoted value runs to the closing quote on the same
+// line; a bare one to white space, a quote or "<" (HTML in formatted_body). Only the value is replaced,
+// and a value that is already a token stays, so that token=[REDACTED_JWT] keeps saying what it was. The
+// value's extent is found here rather than by the pattern so that a key that is skipped costs only its own
+// length: a value can be the rest of the message.
+size_t ResolveKeyValue(std::string_view text, size_t begin, size_t end, std::string_view token,
                        std::vector<Edit>& edits) {
-  const size_t begin = Begin(text, groups[0]);
-  const bool in_matrix_id = begin > 0 && kMatrixSigils.find(text[begin - 1]) != std::string_view::npos;
-  const auto value = std::find_if(groups.begin() + 1, groups.end(), [](const re2::StringPiece& group) {
-    return !group.empty();
-  });
-  if (!in_matrix_id && value != groups.end() && !IsToken(std::string_view(value->data(), value->size()))) {
-    edits.push_back({Begin(text, *value), End(text, *value), token});
+  size_t value_begin = end - 1;
+  // A key inside an identifier is skipped, but not its value, which may hold a key=value of its own.
+  const bool in_identifier = begin > 0 && kMatrixSigils.find(text[begin - 1]) != std::string_view::npos;
+  if (in_identifier || TokenEndsAt(text, begin)) return value_begin;
+  size_t value_end;
+  const char quote = text[value_begin];
+  if (quote == '"' || quote == '\'') {
+    const char closing[] = {quote, '\r', '\n'};
+    value_end = text.find_first_of(std::string_view(closing, sizeof(closing)), ++value_begin);
+    if (value_end == std::string_view::npos || text[value_end] != quote) return value_begin;  // Not a value.
+  } else {
+    value_end = text.find_first_of(std::string_view(" \t\n\f\r\"'<"), value_begin);
+    if (value_end == std::string_view::npos) value_end = text.size();
   }
-  return End(text, groups[0]);
+  const std::string_view value = text.substr(value_begin, value_end - value_begin);
+  if (!value.empty() && !IsToken(value)) Replace(value_begin, value_end, token, edits);
+  return value_end;
 }
 
-size_t ResolveIpv6(std::string_view text, std::span<const re2::StringPiece> groups, std::string_view token,
+// No address can start inside a rejected candidate, each of whose positions follows a hex digit or a
+// separator after one, except just after its "::"; resuming there keeps a long hex-and-colon run at one
+// search per candidate rather than per character.
+size_t ResolveIpv6(std::string_view text, size_t begin, size_t end, std::string_view token,
                    std::vector<Edit>& edits) {
-  const size_t begin = Begin(text, groups[0]);
-  const std::string_view address(groups[0].data(), groups[0].size());
-  bool meaningful = address.find("::") == std::string_view::npos;  // All eight groups written out.
+  const std::string_view address = text.substr(begin, end - begin);
+  const size_t compressed = address.find("::");
+  bool meaningful = compressed == std::string_view::npos;  // All eight groups written out.
   if (!meaningful && std::any_of(address.begin(), address.end(), IsDigit)) {
     size_t hex_run = 0;
     for (char c : address) {
@@ -175,46 +203,52 @@ size_t ResolveIpv6(std::string_view text, std::span<const re2::StringPiece> grou
       if (hex_run >= 3) meaningful = true;
     }
   }
-  if (!meaningful || Glued(text, begin, End(text, groups[0]), ".:", IsHexDigit, edits)) return begin + 1;
-  return ReplaceMatch(text, groups, token, edits);
+  if (!meaningful || Glued(text, begin, end, ".:", IsHexDigit)) {
+    return compressed == std::string_view::npos ? end : begin + compressed + 2;
+  }
+  return Replace(begin, end, token, edits);
 }
 
-// For numbers, whose pattern finds the digits and whose neighbours decide whether they stand alone.
-size_t ReplaceUnlessGlued(std::string_view text, std::span<const re2::StringPiece> groups,
-                          std::string_view token, std::string_view joiners, std::vector<Edit>& edits) {
-  const size_t begin = Begin(text, groups[0]);
-  if (Glued(text, begin, End(text, groups[0]), joiners, IsDigit, edits)) return begin + 1;
-  return ReplaceMatch(text, groups, token, edits);
+// For IPv4 and SSN, whose pattern finds the digits and whose neighbours decide whether they stand alone.
+// No candidate can start inside a rejected one, since each of its positions follows a digit or a joiner
+// after a digit; resuming past it keeps a long dotted run at one search per candidate, not per digit.
+size_t ReplaceUnlessGlued(std::string_view text, size_t begin, size_t end, std::string_view token,
+                          std::string_view joiners, std::vector<Edit>& edits) {
+  if (Glued(text, begin, end, joiners, IsDigit)) return end;
+  return Replace(begin, end, token, edits);
 }
 
-size_t ResolveIpv4(std::string_view text, std::span<const re2::StringPiece> groups, std::string_view token,
+size_t ResolveIpv4(std::string_view text, size_t begin, size_t end, std::string_view token,
                    std::vector<Edit>& edits) {
-  return ReplaceUnlessGlued(text, groups, token, ".", edits);
+  return ReplaceUnlessGlued(text, begin, end, token, ".", edits);
 }
 
 // 123-45-6789-0 is some other code.
-size_t ResolveSsn(std::string_view text, std::span<const re2::StringPiece> groups, std::string_view token,
+size_t ResolveSsn(std::string_view text, size_t begin, size_t end, std::string_view token,
                   std::vector<Edit>& edits) {
-  return ReplaceUnlessGlued(text, groups, token, "-.,", edits);
+  return ReplaceUnlessGlued(text, begin, end, token, "-.,", edits);
 }
 
 // The pattern is greedy about trailing groups, so the number ends at the last group that keeps it within
-// E.164's 15 digits: "+1 415 555 2671 1234 5678" is a phone number followed by other digits.
-size_t ResolvePhone(std::string_view text, std::span<const re2::StringPiece> groups, std::string_view token,
+// E.164's 15 digits and stands alone: "+1 415 555 2671 1234 5678" is a phone number followed by other
+// digits.
+size_t ResolvePhone(std::string_view text, size_t begin, size_t end, std::string_view token,
                     std::vector<Edit>& edits) {
-  const size_t begin = Begin(text, groups[0]);
-  const size_t end = End(text, groups[0]);
+  constexpr std::string_view kJoiners = ".,-";
+  if (GluedBefore(text, begin, kJoiners, IsDigit)) return begin + 1;
   size_t digits = 0;
   size_t number_end = 0;
   for (size_t i = begin; i < end; ++i) {
     if (!IsDigit(text[i])) continue;
     ++digits;
     const bool group_ends = i + 1 == end || !IsDigit(text[i + 1]);
-    if (group_ends && digits >= kMinPhoneDigits && digits <= kMaxPhoneDigits) number_end = i + 1;
+    if (group_ends && digits >= kMinPhoneDigits && digits <= kMaxPhoneDigits &&
+        !GluedAfter(text, i + 1, kJoiners, IsDigit)) {
+      number_end = i + 1;
+    }
   }
-  if (number_end == 0 || Glued(text, begin, number_end, ".,-", IsDigit, edits)) return begin + 1;
-  edits.push_back({begin, number_end, token});
-  return number_end;
+  if (number_end == 0) return begin + 1;
+  return Replace(begin, number_end, token, edits);
 }
 
 // The match shows where a card could be; the card is looked for in the whole run of digit groups around it,
@@ -222,15 +256,16 @@ size_t ResolvePhone(std::string_view text, std::span<const re2::StringPiece> gro
 // digits totalling 13 to 19, so that "12 4111 1111 1111 1111" holds a card after the 12. The longest card
 // starting at a group wins. Runs do not overlap and each candidate costs at most 19 digits of Luhn, so the
 // work stays linear in the text.
-size_t ResolveCardRun(std::string_view text, std::span<const re2::StringPiece> groups, std::string_view token,
+size_t ResolveCardRun(std::string_view text, size_t begin, size_t end, std::string_view token,
                       std::vector<Edit>& edits) {
   const auto is_separator = [](char c) { return c == ' ' || c == '-'; };
-  size_t run_begin = Begin(text, groups[0]);
-  while (run_begin > 0 && (IsDigit(text[run_begin - 1]) ||
-                           (run_begin > 1 && is_separator(text[run_begin - 1]) && IsDigit(text[run_begin - 2])))) {
+  size_t run_begin = begin;
+  while (run_begin > 0 &&
+         (IsDigit(text[run_begin - 1]) ||
+          (run_begin > 1 && is_separator(text[run_begin - 1]) && IsDigit(text[run_begin - 2])))) {
     --run_begin;
   }
-  size_t run_end = End(text, groups[0]);
+  size_t run_end = end;
   while (run_end < text.size() &&
          (IsDigit(text[run_end]) ||
           (run_end + 1 < text.size() && is_separator(text[run_end]) && IsDigit(text[run_end + 1])))) {
@@ -246,7 +281,7 @@ size_t ResolveCardRun(std::string_view text, std::span<const re2::StringPiece> g
     const size_t first_digits = first_end - first;
     size_t card_end = 0;
     if (first_digits >= kMinCardDigits && first_digits <= kMaxCardDigits) {
-      if (IsCard(text, first, first_end, edits)) card_end = first_end;
+      if (IsCard(text, first, first_end)) card_end = first_end;
     } else if (first_digits >= kMinCardGroupDigits && first_digits <= kMaxCardGroupDigits) {
       size_t digits = first_digits;
       size_t last_end = first_end;
@@ -259,10 +294,10 @@ size_t ResolveCardRun(std::string_view text, std::span<const re2::StringPiece> g
         }
         digits += next_digits;
         last_end = next_end;
-        if (digits >= kMinCardDigits && IsCard(text, first, last_end, edits)) card_end = last_end;
+        if (digits >= kMinCardDigits && IsCard(text, first, last_end)) card_end = last_end;
       }
     }
-    if (card_end != 0) edits.push_back({first, card_end, token});
+    if (card_end != 0) Replace(first, card_end, token, edits);
     first = (card_end != 0 ? card_end : first_end) + 1;  // Past the separator, at the next group.
   }
   return run_end;
@@ -285,19 +320,16 @@ struct RuleSpec {
 // parts of a card.
 constexpr std::array<RuleSpec, 11> kRules = {{
     // Three base64url segments; the header is JSON, so it starts "eyJ". An unsigned JWT ends in ".".
-    {"jwt", R"(\beyJ[\w-]+\.[\w-]+\.[\w-]*)", kJwtToken, ReplaceMatch},
-    {"github", R"(\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}))", kGithubToken, ReplaceMatch},
-    {"aws", R"(\b(?:AKIA|ASIA)[A-Z0-9]{16}\b)", kAwsToken, ReplaceMatch},
+    {"jwt", R"(\beyJ[\w-]+\.[\w-]+\.[\w-]*)", kJwtToken, ResolvePrefixedSecret},
+    {"github", R"(\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}))", kGithubToken, ResolvePrefixedSecret},
+    {"aws", R"(\b(?:AKIA|ASIA)[A-Z0-9]{16}\b)", kAwsToken, ResolveAwsKey},
     {"api_key", R"(\b[sp]k_[\w-]{16,})", kApiKeyToken, ResolveApiKey},
     // The key may be longer (access_token, client_secret, X-Auth-Token); the match starts at its first
-    // character so that the resolver can see a Matrix sigil before it. A quoted value runs to the closing
-    // quote; a bare one to white space, a quote or "<" (HTML in formatted_body).
-    {"key_value",
-     R"re((?i)[\w.-]*(?:password|token|secret)["']?[ \t]*[:=][ \t]*)re"
-     R"re((?:"([^"\r\n]*)"|'([^'\r\n]*)'|([^\s"'<]+)))re",
-     kRedacted, ResolveKeyValue},
+    // character so that the resolver can see a Matrix sigil before it, and ends at the value's first.
+    {"key_value", R"re((?i)[\w.-]*(?:password|token|secret)["']?[ \t]*[:=][ \t]*[^\s<])re", kRedacted,
+     ResolveKeyValue},
     // A domain needs a dot, which a Matrix user id (@alice:example.org) lacks after its "@".
-    {"email", R"([\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})", kEmailToken, ReplaceMatch},
+    {"email", R"([\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})", kEmailToken, ResolveEmail},
     {"ipv6",
      "(?:" ARMORCLAW_HEXTET ":){7}" ARMORCLAW_HEXTET "|(?:" ARMORCLAW_HEXTET ":){6}" ARMORCLAW_IPV4
      "|(?:" ARMORCLAW_HEXTET "(?::" ARMORCLAW_HEXTET "){0,6})?::"
@@ -335,14 +367,13 @@ RE2::Options PatternOptions() {
 struct Scrubber::Patterns {
   struct Rule {
     std::unique_ptr<const RE2> regex;
-    int groups;  // Capturing groups plus the whole match.
     std::string_view token;
     Resolver resolve;
   };
 
   Patterns() : triggers(PatternOptions(), RE2::UNANCHORED) {}
 
-  // Fills `fired` with the rules whose trigger occurs in `text`, in rule order. One pass over the text
+  // Fills `fired` with the rules whose pattern occurs in `text`, in rule order. One pass over the text
   // decides for every rule, so a message without candidates costs one scan. When the set's DFA runs out
   // of memory every rule is tried instead, each with its own linear-time search.
   void FiredRules(std::string_view text, std::vector<int>& fired) const {
@@ -359,13 +390,12 @@ struct Scrubber::Patterns {
   // Applies one rule to `text`; when it replaces anything, writes the result to `out` and returns true.
   static bool Apply(const Rule& rule, std::string_view text, std::vector<Edit>& edits, std::string& out) {
     edits.clear();
-    std::array<re2::StringPiece, kMaxGroups> groups;
     const re2::StringPiece input = ToPiece(text);
+    re2::StringPiece match;
     size_t resume = 0;
-    while (resume < text.size() &&
-           rule.regex->Match(input, resume, text.size(), RE2::UNANCHORED, groups.data(), rule.groups)) {
-      resume = rule.resolve(text, std::span<const re2::StringPiece>(groups.data(), rule.groups), rule.token,
-                            edits);
+    while (resume < text.size() && rule.regex->Match(input, resume, text.size(), RE2::UNANCHORED, &match, 1)) {
+      const size_t begin = static_cast<size_t>(match.data() - text.data());
+      resume = rule.resolve(text, begin, begin + match.size(), rule.token, edits);
     }
     if (edits.empty()) return false;
     out.clear();
@@ -380,7 +410,7 @@ struct Scrubber::Patterns {
   }
 
   std::vector<Rule> rules;
-  RE2::Set triggers;
+  RE2::Set triggers;  // Every rule's pattern, to learn in one scan which rules can match.
 };
 
 absl::StatusOr<Scrubber> Scrubber::Create() {
@@ -390,17 +420,13 @@ absl::StatusOr<Scrubber> Scrubber::Create() {
     if (!regex->ok()) {
       return absl::InternalError(absl::StrCat("scrubber pattern ", ToAbsl(spec.name), ": ", regex->error()));
     }
-    const int groups = regex->NumberOfCapturingGroups() + 1;
-    if (groups > kMaxGroups) {
-      return absl::InternalError(absl::StrCat("scrubber pattern ", ToAbsl(spec.name), " has ", groups, " groups"));
-    }
     std::string error;
     if (patterns->triggers.Add(ToPiece(spec.pattern), &error) < 0) {
-      return absl::InternalError(absl::StrCat("scrubber trigger ", ToAbsl(spec.name), ": ", error));
+      return absl::InternalError(absl::StrCat("scrubber pattern set ", ToAbsl(spec.name), ": ", error));
     }
-    patterns->rules.push_back({std::move(regex), groups, spec.token, spec.resolve});
+    patterns->rules.push_back({std::move(regex), spec.token, spec.resolve});
   }
-  if (!patterns->triggers.Compile()) return absl::InternalError("scrubber triggers: out of memory");
+  if (!patterns->triggers.Compile()) return absl::InternalError("scrubber pattern set: out of memory");
   return Scrubber(std::move(patterns));
 }
 
@@ -411,22 +437,18 @@ Scrubber::~Scrubber() = default;
 
 bool Scrubber::Scrub(std::string_view text, std::string& out) const {
   std::vector<int> fired;
+  patterns_->FiredRules(text, fired);
   std::vector<Edit> edits;
   std::string next;
   bool changed = false;
-  // Rules run again over their own output until nothing changes: a replacement can expose a candidate
-  // that the text around it hid (1.2.3.4 glued to an e-mail's domain), and catching it now is what makes
-  // scrubbing idempotent.
-  for (int round = 0; round < kMaxRounds; ++round) {
-    patterns_->FiredRules(changed ? std::string_view(out) : text, fired);
-    bool round_changed = false;
-    for (int index : fired) {
-      if (Patterns::Apply(patterns_->rules[index], changed ? std::string_view(out) : text, edits, next)) {
-        out.swap(next);
-        changed = round_changed = true;
-      }
+  // Each rule sees the replacements of those before it. The set is consulted once, on the original text:
+  // replacements can only make a pattern match against a token, and matches touching a token are
+  // rejected.
+  for (int index : fired) {
+    if (Patterns::Apply(patterns_->rules[index], changed ? std::string_view(out) : text, edits, next)) {
+      out.swap(next);
+      changed = true;
     }
-    if (!round_changed) break;
   }
   return changed;
 }

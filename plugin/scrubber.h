@@ -8,11 +8,16 @@
 //   payment card number, Luhn-valid        [REDACTED_CREDIT_CARD]
 //   US SSN, ddd-dd-dddd                    [REDACTED_SSN]
 //   IPv4 (octets 0-255) or IPv6 address    [REDACTED_IP]
-//   JWT, so "Bearer <JWT>"                 [REDACTED_JWT], so "Bearer [REDACTED_JWT]"
-//   GitHub token (ghp_ gho_ ghu_ ghs_ ghr_ github_pat_)  [REDACTED_GITHUB_TOKEN]
+//   JWT, wherever it is                    [REDACTED_JWT], so "Bearer <JWT>" becomes "Bearer [REDACTED_JWT]"
+//   GitHub token (ghp_ gho_ ghu_ ghs_ ghr_ github_pat_, then 20 or more characters)
+//                                          [REDACTED_GITHUB_TOKEN]
 //   AWS access key id (AKIA/ASIA + 16)     [REDACTED_AWS_KEY]
 //   sk_/pk_ API key                        [REDACTED_API_KEY]
 //   value of password=, token=, secret=    password=[REDACTED] (the key and separator are kept)
+//
+// The key of a key=value is case-insensitive, may end in the word (access_token, client_secret,
+// X-Auth-Token) and takes "=" or ":"; a quoted value runs to its closing quote, a bare one to white space,
+// a quote or "<", so the rest of a query string goes with it.
 //
 // Identifiers are not PII and must survive, so every rule is written against their shapes:
 //   - An e-mail needs a local part before "@" and a dotted domain after it: a Matrix user id
@@ -33,14 +38,15 @@
 //     anyone's address); times (12:34:56) and MAC addresses have neither.
 //   - A number glued to a letter, or joined by "." or "," to more digits (a decimal fraction), is part of a
 //     larger token and is not a card, SSN, phone or IP: event ids ($143273582443PhrSn:example.org) and
-//     hex hashes keep their digits.
+//     hex hashes keep their digits. So is a value written against another value or a replacement token:
+//     in x@host.io1.2.3.4 only the e-mail goes.
 //   - sk_/pk_ keys need 16 characters after the prefix including a digit or a capital, so snake_case
 //     names such as pk_customer_order_items survive.
 //   - password/token/secret values are kept when the key is part of a Matrix identifier
 //     (@token:example.org, #secret:example.org).
 //
-// Scrubbing is idempotent: replacement tokens match no rule, and rules run to a fixed point, so that a
-// candidate exposed by another replacement (an address glued to an e-mail) is caught the first time.
+// Scrubbing is idempotent: replacement tokens match no rule, and text touching a token counts as glued to
+// it, as it was to the value the token replaced, so a second pass finds nothing the first one left.
 #ifndef ARMORCLAW_EVENTBUS_PLUGIN_SCRUBBER_H_
 #define ARMORCLAW_EVENTBUS_PLUGIN_SCRUBBER_H_
 

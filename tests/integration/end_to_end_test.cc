@@ -15,7 +15,8 @@ namespace {
 TEST(EndToEndTest, EverySpecEventArrivesInOrderUnchangedWithSequencesFromOne) {
   const std::vector<std::string> events = ReadLines(TestDataPath("matrix-spec-room-events.jsonl"));
   ASSERT_EQ(events.size(), 49u);
-  RunningPlugin plugin;
+  // Compared verbatim, so scrubbing is off: the spec's call events carry IP addresses in their SDP.
+  RunningPlugin plugin(host::ConfigEntries{{"pii_scrubbing", "false"}});
   WsClient client(plugin.url());
   const std::string id = client.Subscribe("{}");
   EXPECT_THAT(id, ::testing::MatchesRegex("sub-[0-9a-f]{32}"));
@@ -33,6 +34,26 @@ TEST(EndToEndTest, EverySpecEventArrivesInOrderUnchangedWithSequencesFromOne) {
     EXPECT_EQ(data.size(), 3u);
     EXPECT_EQ(message.as_object().size(), 2u);
   }
+}
+
+TEST(EndToEndTest, PersonalDataIsScrubbedBeforeAnyoneSeesIt) {
+  RunningPlugin plugin;  // pii_scrubbing defaults to true.
+  WsClient client(plugin.url());
+  client.Subscribe("{}");
+  plugin.Publish(
+      R"({"type":"m.room.message","room_id":"!r:example.org","sender":"@alice:example.org","event_id":"$e1",)"
+      R"("content":{"body":"mail bob@example.com or call +1 415 555 2671","m.relates_to":{"event_id":"$x"}}})");
+  const std::string untouched =
+      R"({"type":"m.room.message","room_id":"!r:example.org","sender":"@alice:example.org","event_id":"$e2",)"
+      R"("content":{"body":"release 1.2.3 at commit 0123456789abcdef0123456789abcdef01234567","n":1.50}})";
+  plugin.Publish(untouched);
+  const boost::json::value scrubbed = client.ReadJson().at("data").at("event");
+  EXPECT_EQ(scrubbed.at("content").at("body"), "mail [REDACTED_EMAIL] or call [REDACTED_PHONE]");
+  EXPECT_EQ(scrubbed.at("content").at("m.relates_to").at("event_id"), "$x");
+  EXPECT_EQ(scrubbed.at("sender"), "@alice:example.org");
+  // An event with nothing to scrub goes out byte for byte as published (1.50 stays 1.50).
+  const std::string frame = client.Read();
+  EXPECT_NE(frame.find(untouched), std::string::npos) << frame;
 }
 
 }  // namespace
