@@ -1,5 +1,7 @@
 #include "plugin/scrubber.h"
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <array>
 #include <memory>
@@ -413,7 +415,23 @@ struct Scrubber::Patterns {
   RE2::Set triggers;  // Every rule's pattern, to learn in one scan which rules can match.
 };
 
+namespace {
+
+// RE2 allocates process-wide state once and never frees it. When the host unloads the plugin, RE2's
+// shared library would be unloaded with it and that state lost, leaking it again on every reload: keep
+// the library resident instead, so that a reloaded plugin finds and reuses it.
+void KeepRe2Resident() {
+  Dl_info info;
+  if (dladdr(reinterpret_cast<void*>(&RE2::QuoteMeta), &info) != 0 && info.dli_fname != nullptr) {
+    // A reference taken with RTLD_NODELETE is never released; the handle needs no dlclose.
+    (void)dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+  }
+}
+
+}  // namespace
+
 absl::StatusOr<Scrubber> Scrubber::Create() {
+  KeepRe2Resident();
   auto patterns = std::make_unique<Patterns>();
   for (const RuleSpec& spec : kRules) {
     auto regex = std::make_unique<const RE2>(ToPiece(spec.pattern), PatternOptions());
