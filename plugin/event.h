@@ -2,9 +2,11 @@
 #ifndef ARMORCLAW_EVENTBUS_PLUGIN_EVENT_H_
 #define ARMORCLAW_EVENTBUS_PLUGIN_EVENT_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace armorclaw::eventbus {
 
@@ -14,8 +16,21 @@ struct Event {
   std::string room_id;
   std::string sender;
   uint64_t sequence = 0;
-  // The complete server->client "event" message, serialized once; every receiver writes these bytes.
+  // The "event" message as it goes on the wire, built once for every receiver: kHeaderRoom bytes kept
+  // for the WebSocket frame header, which SealEvent writes right-aligned, then the JSON text.
   std::string frame;
+  size_t header_size = 0;
+
+  static constexpr size_t kHeaderRoom = 10;  // The longest header of an unmasked server frame.
+
+  // The JSON text of the message.
+  std::string_view message() const {
+    return std::string_view(frame).substr(kHeaderRoom);
+  }
+  // A complete unmasked, unfragmented text frame: identical for every plain-TCP receiver.
+  std::string_view wire() const {
+    return std::string_view(frame).substr(kHeaderRoom - header_size);
+  }
 };
 
 using EventPtr = std::shared_ptr<const Event>;

@@ -1,6 +1,9 @@
 #include "plugin/event_ingest.h"
 
+#include <algorithm>
 #include <array>
+#include <cstddef>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 
@@ -17,6 +20,21 @@ namespace {
 constexpr std::string_view kFramePrefix = R"({"type":"event","data":{"event":)";
 // Room for the sequence digits and the closing braces, so sealing never reallocates.
 constexpr size_t kSealReserve = 24;
+
+// A number beyond the range of a double parses as infinity, which JSON cannot spell.
+bool HasNonFiniteNumber(const boost::json::value& value) {
+  switch (value.kind()) {
+    case boost::json::kind::double_:
+      return !std::isfinite(value.get_double());
+    case boost::json::kind::array:
+      return std::any_of(value.get_array().begin(), value.get_array().end(), HasNonFiniteNumber);
+    case boost::json::kind::object:
+      return std::any_of(value.get_object().begin(), value.get_object().end(),
+                         [](const auto& member) { return HasNonFiniteNumber(member.value()); });
+    default:
+      return false;
+  }
+}
 
 }  // namespace
 
@@ -59,6 +77,7 @@ absl::StatusOr<std::shared_ptr<Event>> PrepareEvent(std::string_view json, size_
   boost::json::value value = parser.release();
   boost::json::object* object = value.if_object();
   if (object == nullptr) return absl::InvalidArgumentError("event is not a JSON object");
+  if (HasNonFiniteNumber(value)) return absl::InvalidArgumentError("event has a number outside the range of a double");
 
   auto event = std::make_shared<Event>();
   const auto* type = object->if_contains("type");
@@ -78,14 +97,17 @@ absl::StatusOr<std::shared_ptr<Event>> PrepareEvent(std::string_view json, size_
   if (const auto* sender = object->if_contains("sender")) event->sender = sender->get_string();
 
   std::string& frame = event->frame;
-  frame.reserve(kFramePrefix.size() + json.size() + 64 + kSealReserve);
+  frame.reserve(Event::kHeaderRoom + kFramePrefix.size() + json.size() + 64 + kSealReserve);
+  frame.append(Event::kHeaderRoom, '\0');
   frame.append(kFramePrefix);
-  if (scrubber != nullptr && scrubber->ScrubEvent(*object) > 0) {
+  if (scrubber != nullptr) {
+    // Re-serialized even when nothing was replaced: the published text may repeat a member, and only the
+    // last of the repeats (the one parsed, and scrubbed) may reach clients.
+    scrubber->ScrubEvent(*object);
     frame.append(boost::json::serialize(value));
   } else {
-    // The text was just validated as one JSON object, so it goes out as published: numbers keep their
-    // exact form (re-serializing would turn 1.50 into 1.5E0), and no second serialization is paid.
-    // Duplicate keys are read last-wins here, as JavaScript, Python and Go read them.
+    // Validated as one JSON object, it goes out as published: numbers keep their exact form (a
+    // re-serialization would turn 1.50 into 1.5E0).
     frame.append(json);
   }
   absl::StrAppend(&frame, R"(,"received":")", FormatReceivedTime(received), R"(","sequence":)");
@@ -95,6 +117,23 @@ absl::StatusOr<std::shared_ptr<Event>> PrepareEvent(std::string_view json, size_
 void SealEvent(Event& event, uint64_t sequence) {
   event.sequence = sequence;
   absl::StrAppend(&event.frame, sequence, "}}");
+  // RFC 6455 section 5.2: FIN and the text opcode, then the payload length in 7, 7+16 or 7+64 bits; a
+  // server's frames are not masked, so the header is the same for every receiver.
+  const uint64_t length = event.frame.size() - Event::kHeaderRoom;
+  unsigned char header[Event::kHeaderRoom];
+  size_t size = 0;
+  header[size++] = 0x81;
+  if (length < 126) {
+    header[size++] = static_cast<unsigned char>(length);
+  } else if (length <= 0xFFFF) {
+    header[size++] = 126;
+    for (int shift = 8; shift >= 0; shift -= 8) header[size++] = static_cast<unsigned char>(length >> shift);
+  } else {
+    header[size++] = 127;
+    for (int shift = 56; shift >= 0; shift -= 8) header[size++] = static_cast<unsigned char>(length >> shift);
+  }
+  event.header_size = size;
+  std::copy(header, header + size, event.frame.begin() + static_cast<std::ptrdiff_t>(Event::kHeaderRoom - size));
 }
 
 }  // namespace armorclaw::eventbus

@@ -23,7 +23,7 @@ namespace armorclaw::eventbus {
 absl::StatusOr<std::shared_ptr<Event>> PrepareEvent(std::string_view json, size_t max_bytes,
                                                     absl::Time received, const Scrubber* scrubber);
 
-// Numbers a prepared event and completes its frame. Called once per event.
+// Numbers a prepared event and completes its message and WebSocket frame. Called once per event.
 void SealEvent(Event& event, uint64_t sequence);
 
 // RFC 3339 UTC with milliseconds, e.g. "2026-02-08T12:34:56.789Z".

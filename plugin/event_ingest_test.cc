@@ -22,13 +22,42 @@ TEST(EventIngestTest, FrameIsTheGuidesEventMessageWithEveryFieldKept) {
   EXPECT_EQ((*event)->type, "m.room.message");
   EXPECT_EQ((*event)->room_id, "!r:x");
   EXPECT_EQ((*event)->sender, "@a:x");
-  const boost::json::value frame = boost::json::parse((*event)->frame);
+  const boost::json::value frame = boost::json::parse((*event)->message());
   boost::json::object expected;
   expected["type"] = "event";
   expected["data"] = {{"event", boost::json::parse(kMessage)},
                       {"received", "2026-02-08T12:34:56.789Z"},
                       {"sequence", 42}};
   EXPECT_EQ(frame, expected);
+}
+
+// RFC 6455 section 5.2 header lengths: 7-bit, 16-bit and 64-bit payload lengths.
+TEST(EventIngestTest, WireIsACompleteUnmaskedTextFrame) {
+  for (size_t padding : {size_t{0}, size_t{200}, size_t{70000}}) {
+    const std::string json = R"({"type":"t","content":{"p":")" + std::string(padding, 'x') + R"("}})";
+    auto event = PrepareEvent(json, 1 << 20, absl::Now(), nullptr);
+    ASSERT_TRUE(event.ok());
+    SealEvent(**event, 7);
+    const std::string_view message = (*event)->message();
+    const std::string_view wire = (*event)->wire();
+    ASSERT_EQ(wire.substr(wire.size() - message.size()), message);
+    const std::string header(wire.substr(0, wire.size() - message.size()));
+    ASSERT_GE(header.size(), 2u);
+    EXPECT_EQ(static_cast<unsigned char>(header[0]), 0x81);  // FIN, text.
+    const unsigned char first = static_cast<unsigned char>(header[1]);
+    uint64_t length = first;
+    if (first == 126) {
+      ASSERT_EQ(header.size(), 4u);
+      length = (uint64_t{static_cast<unsigned char>(header[2])} << 8) | static_cast<unsigned char>(header[3]);
+    } else if (first == 127) {
+      ASSERT_EQ(header.size(), 10u);
+      length = 0;
+      for (size_t i = 2; i < 10; ++i) length = (length << 8) | static_cast<unsigned char>(header[i]);
+    } else {
+      ASSERT_EQ(header.size(), 2u);
+    }
+    EXPECT_EQ(length, message.size()) << "padding " << padding;
+  }
 }
 
 TEST(EventIngestTest, RoomAndSenderAreOptional) {
@@ -54,6 +83,7 @@ TEST(EventIngestTest, RejectsWhatIsNotAnEvent) {
   EXPECT_THAT(reason(R"({"type":"m.room.message"})", 10), HasSubstr("over max_event_bytes (10)"));
   EXPECT_THAT(reason(std::string(100, '[')), HasSubstr("not valid JSON"));
   EXPECT_THAT(reason("{\"type\":\"\xff\"}"), HasSubstr("not valid JSON"));
+  EXPECT_EQ(reason(R"({"type":"a","content":{"n":[1e400]}})"), "event has a number outside the range of a double");
 }
 
 }  // namespace

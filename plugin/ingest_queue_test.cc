@@ -7,7 +7,12 @@
 namespace armorclaw::eventbus {
 namespace {
 
-std::shared_ptr<Event> NewEvent() { return std::make_shared<Event>(); }
+// As ingest leaves it: room for the frame header, the message still to be completed with the sequence.
+std::shared_ptr<Event> NewEvent() {
+  auto event = std::make_shared<Event>();
+  event->frame.assign(Event::kHeaderRoom, '\0');
+  return event;
+}
 
 TEST(IngestQueueTest, ClosedUntilOpened) {
   IngestQueue queue(4, [] {});
@@ -31,7 +36,7 @@ TEST(IngestQueueTest, NumbersFromOneAndRefusesWhenFull) {
   ASSERT_EQ(drained.size(), 2u);
   EXPECT_EQ(drained[0]->sequence, 1u);
   EXPECT_EQ(drained[1]->sequence, 2u);
-  EXPECT_EQ(drained[1]->frame, "2}}");  // The sequence completes the frame.
+  EXPECT_EQ(drained[1]->message(), "2}}");  // The sequence completes the message.
   EXPECT_EQ(queue.Push(NewEvent()), IngestQueue::PushResult::kAccepted);
   EXPECT_EQ(wakes, 2);
   EXPECT_EQ(queue.last_sequence(), 3u);

@@ -257,8 +257,19 @@ void Session::Handle(const ProtocolError& error) {
 }
 
 void Session::Deliver(const EventPtr& event) {
-  // The aliasing constructor shares the event's ownership: no copy, no allocation.
-  if (!Enqueue(std::shared_ptr<const std::string>(event, &event->frame)) || dirty_) return;
+  const bool tls = ws_.next_layer().tls();
+  if (!MakeRoom(tls ? event->message().size() : event->wire().size())) return;
+  if (tls) {
+    Write(event->message(), nullptr);
+  } else {
+    // Already a complete frame, the same for every receiver: it joins the batch by reference, and Beast,
+    // which writes only whole frames into the batch, need not frame it again.
+    const std::string_view wire = event->wire();
+    Corked().ShareNext(wire.data(), event);
+    beast::error_code ignored;
+    Corked().write_some(asio::buffer(wire.data(), wire.size()), ignored);
+  }
+  if (dirty_) return;
   dirty_ = true;
   hub_->dirty.push_back(this);
 }
@@ -268,31 +279,33 @@ void Session::FlushBatch() {
   Corked().Flush();
 }
 
-void Session::Send(const std::shared_ptr<const std::string>& frame) {
-  if (Enqueue(frame)) Corked().Flush();
+void Session::Send(const std::shared_ptr<const std::string>& message) {
+  if (!MakeRoom(message->size())) return;
+  Write(*message, message);
+  Corked().Flush();
 }
 
-bool Session::Enqueue(const std::shared_ptr<const std::string>& frame) {
+bool Session::MakeRoom(size_t bytes) {
+  // Once Beast has sent a close frame nothing may follow it.
   if (closing_ || !ws_.is_open()) return false;
   CorkedSocket& socket = Corked();
   const size_t limit = static_cast<size_t>(hub_->config.max_queue_bytes);
   // A large batch can fill the queue before the end-of-batch flush: send early before judging the client.
-  if (socket.pending_bytes() + frame->size() > limit) socket.Flush();
-  if (socket.pending_bytes() + frame->size() > limit) {
+  if (socket.pending_bytes() + bytes > limit) socket.Flush();
+  if (socket.pending_bytes() + bytes > limit) {
     CutSlowConsumer();
     return false;
   }
-  Write(frame);
   return true;
 }
 
-void Session::Write(const std::shared_ptr<const std::string>& frame) {
+void Session::Write(std::string_view message, std::shared_ptr<const void> owner) {
   // Under TLS the batch holds ciphertext, which is each connection's own.
-  if (!ws_.next_layer().tls()) Corked().ShareNext(frame->data(), frame);
+  if (!ws_.next_layer().tls() && owner) Corked().ShareNext(message.data(), std::move(owner));
   beast::error_code error;
   // Beast frames the message into the batch; nothing is sent yet and nothing blocks. A failure here
   // means the stream is closing, which the pending read reports.
-  ws_.write(asio::buffer(*frame), error);
+  ws_.write(asio::buffer(message.data(), message.size()), error);
 }
 
 void Session::CutSlowConsumer() {
@@ -306,8 +319,9 @@ void Session::CutSlowConsumer() {
   asio::post(ws_.get_executor(), [self = shared_from_this()] {
     self->Release();
     if (!self->ws_.is_open()) return;
-    self->Write(Frame(ErrorMessage(error_code::kSlowConsumer,
-                                   "too many events waiting to be sent to this connection (max_queue_bytes)")));
+    const auto reason = Frame(ErrorMessage(
+        error_code::kSlowConsumer, "too many events waiting to be sent to this connection (max_queue_bytes)"));
+    self->Write(*reason, reason);
     self->ws_.async_close({websocket::close_code::policy_error, "slow consumer"},
                           [self](beast::error_code) {});
   });

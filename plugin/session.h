@@ -59,12 +59,13 @@ class Session : public std::enable_shared_from_this<Session>, public EventSink {
   void Handle(const UnsubscribeRequest& request);
   void Handle(const PingRequest& request);
   void Handle(const ProtocolError& error);
-  // Frames `frame` into the batch; false (and the connection is being cut) when it would overflow
-  // max_queue_bytes.
-  bool Enqueue(const std::shared_ptr<const std::string>& frame);
-  void Write(const std::shared_ptr<const std::string>& frame);
-  // A reply to the client: enqueued and sent at once.
-  void Send(const std::shared_ptr<const std::string>& frame);
+  // Whether `bytes` more may join the batch; false when the connection is closing, or when they would
+  // overflow max_queue_bytes (and the connection is then being cut).
+  bool MakeRoom(size_t bytes);
+  // Beast frames `message` into the batch; `owner` (if any) keeps it alive until sent, uncopied.
+  void Write(std::string_view message, std::shared_ptr<const void> owner);
+  // A reply to the client: queued and sent at once.
+  void Send(const std::shared_ptr<const std::string>& message);
   void ArmTimer();
   void OnTimer(boost::beast::error_code error);
   void Close(const boost::beast::websocket::close_reason& reason);

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 # Every Debian package the build, the tests and the demo need.
 packages=(
   cmake ninja-build g++ pkg-config
-  libboost1.81-dev libabsl-dev libtomlplusplus-dev libssl-dev
+  libboost1.81-dev libabsl-dev libtomlplusplus-dev libssl-dev libre2-dev openssl
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   python3 python3-websockets

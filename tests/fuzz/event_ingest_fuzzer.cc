@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!event.ok()) return 0;
   armorclaw::eventbus::SealEvent(**event, 1);
   boost::system::error_code error;
-  boost::json::parse((*event)->frame, error);
+  boost::json::parse((*event)->message(), error);
   if (error) std::abort();  // An accepted event must serialize to valid JSON.
   return 0;
 }
