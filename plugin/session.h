@@ -27,7 +27,7 @@
 
 namespace armorclaw::eventbus {
 
-class Session : public std::enable_shared_from_this<Session>, public EventSink {
+class Session final : public std::enable_shared_from_this<Session>, public EventSink {
  public:
   Session(CorkedSocket::socket_type socket, std::shared_ptr<Hub> hub);
   ~Session();

@@ -12,7 +12,7 @@ std::vector<SubscriptionIndex::Subscription*>& SubscriptionIndex::ListFor(const 
 }
 
 void SubscriptionIndex::Add(std::string id, EventSink* sink, Filter filter) {
-  SinkState& owner = sinks_.try_emplace(sink, SinkState{sink}).first->second;
+  SinkState& owner = sinks_.try_emplace(sink, SinkState{sink, 0, {}}).first->second;
   owner.ids.push_back(id);
   Subscription& subscription =
       by_id_.try_emplace(std::move(id), Subscription{std::move(filter), &owner, {}}).first->second;
