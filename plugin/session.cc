@@ -26,7 +26,7 @@ std::chrono::steady_clock::duration ToChrono(absl::Duration duration) {
   return absl::ToChronoNanoseconds(duration);
 }
 
-std::shared_ptr<const std::string> Frame(std::string text) {
+std::shared_ptr<const std::string> SharedMessage(std::string text) {
   return std::make_shared<const std::string>(std::move(text));
 }
 
@@ -155,7 +155,7 @@ void Session::OnAccepted(beast::error_code error) {
   if (!auth_refusal_.empty()) {
     Increment(hub_->counters.auth_refused);
     hub_->log.Info(absl::StrCat("refused ", peer_, ": ", auth_refusal_));
-    Send(Frame(ErrorMessage(error_code::kUnauthorized, auth_refusal_)));
+    Send(SharedMessage(ErrorMessage(error_code::kUnauthorized, auth_refusal_)));
     return Close({websocket::close_code::policy_error, "unauthorized"});
   }
   last_activity_ = Clock::now();
@@ -231,7 +231,7 @@ void Session::Handle(SubscribeRequest& request) {
     return Handle(ProtocolError{error_code::kServerError, "the server could not create the subscription"});
   }
   // Counted before the client hears of it, so that what it reads in the stats after "subscribed" is true.
-  std::shared_ptr<const std::string> reply = Frame(SubscribedMessage(id));
+  std::shared_ptr<const std::string> reply = SharedMessage(SubscribedMessage(id));
   index.Add(std::move(id), this, std::move(request.filter));
   hub_->counters.subscriptions_active.store(index.size(), std::memory_order_relaxed);
   Send(reply);
@@ -243,17 +243,17 @@ void Session::Handle(const UnsubscribeRequest& request) {
                                 "no subscription with this subscriber_id on this connection"});
   }
   hub_->counters.subscriptions_active.store(hub_->index.size(), std::memory_order_relaxed);
-  Send(Frame(UnsubscribedMessage()));
+  Send(SharedMessage(UnsubscribedMessage()));
 }
 
 void Session::Handle(const PingRequest&) {
-  static const auto pong = Frame(PongMessage());
+  static const auto pong = SharedMessage(PongMessage());
   Send(pong);
 }
 
 void Session::Handle(const ProtocolError& error) {
   Increment(hub_->counters.protocol_errors);
-  Send(Frame(ErrorMessage(error.code, error.message, error.retry_after_ms)));
+  Send(SharedMessage(ErrorMessage(error.code, error.message, error.retry_after_ms)));
 }
 
 void Session::Deliver(const EventPtr& event) {
@@ -319,7 +319,7 @@ void Session::CutSlowConsumer() {
   asio::post(ws_.get_executor(), [self = shared_from_this()] {
     self->Release();
     if (!self->ws_.is_open()) return;
-    const auto reason = Frame(ErrorMessage(
+    const auto reason = SharedMessage(ErrorMessage(
         error_code::kSlowConsumer, "too many events waiting to be sent to this connection (max_queue_bytes)"));
     self->Write(*reason, reason);
     self->ws_.async_close({websocket::close_code::policy_error, "slow consumer"},
