@@ -30,7 +30,17 @@ void CorkedSocket::Append(const void* data, size_t size) {
     pieces_.push_back({nullptr, copies_.size(), size});
     copies_.insert(copies_.end(), static_cast<const char*>(data), static_cast<const char*>(data) + size);
   }
-  pending_bytes_ += size;
+  AddPending(size);
+}
+
+void CorkedSocket::AddPending(size_t bytes) {
+  pending_bytes_ += bytes;
+  if (gauge_ != nullptr) gauge_->Add(bytes);
+}
+
+void CorkedSocket::RemovePending(size_t bytes) {
+  pending_bytes_ -= bytes;
+  if (gauge_ != nullptr) gauge_->Remove(bytes);
 }
 
 void CorkedSocket::Flush() {
@@ -61,7 +71,7 @@ void CorkedSocket::Flush() {
       return Fail(boost::beast::error_code(errno, boost::system::system_category()));
     }
     size_t remaining = static_cast<size_t>(written);
-    pending_bytes_ -= remaining;
+    RemovePending(remaining);
     while (remaining > 0) {
       const size_t left_in_piece = pieces_[first_unsent_].length - first_unsent_offset_;
       if (remaining < left_in_piece) {
@@ -83,7 +93,7 @@ void CorkedSocket::Reset() {
   owners_.clear();
   first_unsent_ = 0;
   first_unsent_offset_ = 0;
-  pending_bytes_ = 0;
+  RemovePending(pending_bytes_);
 }
 
 void CorkedSocket::Compact() {

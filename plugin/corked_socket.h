@@ -22,6 +22,7 @@
 #include "boost/beast/core/role.hpp"
 #include "boost/beast/core/stream_traits.hpp"
 #include "boost/beast/websocket/teardown.hpp"
+#include "plugin/counters.h"
 
 namespace armorclaw::eventbus {
 
@@ -34,6 +35,9 @@ class CorkedSocket {
   using lowest_layer_type = socket_type::lowest_layer_type;
 
   explicit CorkedSocket(socket_type socket);
+  ~CorkedSocket() { Reset(); }
+  CorkedSocket(const CorkedSocket&) = delete;
+  CorkedSocket& operator=(const CorkedSocket&) = delete;
 
   executor_type get_executor() noexcept { return socket_.get_executor(); }
   socket_type& next_layer() noexcept { return socket_; }
@@ -44,6 +48,8 @@ class CorkedSocket {
 
   // Who owns this layer: kept alive by the socket waits that Flush leaves pending.
   void set_owner(std::weak_ptr<void> owner) { owner_ = std::move(owner); }
+  // Where the bytes waiting here are counted, with those of every other connection; must outlive this.
+  void set_gauge(ByteGauge* gauge) { gauge_ = gauge; }
 
   // The next buffer that starts at `data` is referenced, not copied; `owner` keeps it alive until sent.
   void ShareNext(const void* data, std::shared_ptr<const void> owner) {
@@ -122,6 +128,8 @@ class CorkedSocket {
   void Append(const void* data, size_t size);
   void Fail(boost::beast::error_code error);
   void Reset();
+  void AddPending(size_t bytes);
+  void RemovePending(size_t bytes);
   // Forgets what was sent, so that a client that is always a little behind does not grow the batch.
   void Compact();
 
@@ -133,6 +141,7 @@ class CorkedSocket {
   size_t first_unsent_ = 0;         // Index into pieces_.
   size_t first_unsent_offset_ = 0;  // Bytes of pieces_[first_unsent_] already sent.
   size_t pending_bytes_ = 0;
+  ByteGauge* gauge_ = nullptr;
   bool waiting_ = false;  // A wait for writability is pending.
   const void* shared_data_ = nullptr;
   std::shared_ptr<const void> shared_owner_;

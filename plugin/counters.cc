@@ -22,6 +22,8 @@ std::string Counters::ToJson(uint64_t last_sequence, uint64_t ingest_queue_depth
       {"slow_consumers_disconnected", read(slow_consumers_disconnected)},
       {"inactive_disconnected", read(inactive_disconnected)},
       {"protocol_errors", read(protocol_errors)},
+      {"queued_bytes", queued_bytes.now()},
+      {"queued_bytes_peak", queued_bytes.peak()},
   };
   return boost::json::serialize(stats);
 }

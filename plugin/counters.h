@@ -9,6 +9,24 @@
 
 namespace armorclaw::eventbus {
 
+// A byte count that goes up and down, with its high-water mark. Moved by the I/O thread only, so the peak
+// needs no compare-and-swap; read from any thread.
+class ByteGauge {
+ public:
+  void Add(uint64_t bytes) {
+    const uint64_t now = now_.load(std::memory_order_relaxed) + bytes;
+    now_.store(now, std::memory_order_relaxed);
+    if (now > peak_.load(std::memory_order_relaxed)) peak_.store(now, std::memory_order_relaxed);
+  }
+  void Remove(uint64_t bytes) { now_.store(now_.load(std::memory_order_relaxed) - bytes, std::memory_order_relaxed); }
+  uint64_t now() const { return now_.load(std::memory_order_relaxed); }
+  uint64_t peak() const { return peak_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> now_{0};
+  std::atomic<uint64_t> peak_{0};
+};
+
 struct Counters {
   std::atomic<uint64_t> events_published{0};
   std::atomic<uint64_t> events_rejected_invalid{0};
@@ -22,6 +40,10 @@ struct Counters {
   std::atomic<uint64_t> slow_consumers_disconnected{0};
   std::atomic<uint64_t> inactive_disconnected{0};
   std::atomic<uint64_t> protocol_errors{0};
+  // Bytes appended to connections' outbound queues and not yet taken by the kernel, over all connections.
+  // An event shared by many connections counts once for each, so this is an upper bound on the memory
+  // those queues hold.
+  ByteGauge queued_bytes;
 
   // One JSON object with every counter, plus the fields passed in.
   std::string ToJson(uint64_t last_sequence, uint64_t ingest_queue_depth) const;

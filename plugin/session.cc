@@ -56,6 +56,7 @@ Session::~Session() {
 
 void Session::Start() {
   Corked().set_owner(weak_from_this());
+  Corked().set_gauge(&hub_->counters.queued_bytes);
   // The TLS handshake and the HTTP request come before Beast's websocket timeouts apply: they have a
   // deadline of their own.
   timer_.expires_after(ToChrono(hub_->config.handshake_timeout));

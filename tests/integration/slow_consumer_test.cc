@@ -1,5 +1,6 @@
 // A client that stops reading is cut once max_queue_bytes of frames wait for it; everyone else keeps
-// receiving every event, in order, and the publisher never waits.
+// receiving every event, in order, the publisher never waits, and the bytes queued on the server never
+// exceed what the limit allows.
 #include <algorithm>
 #include <atomic>
 #include <string>
@@ -23,7 +24,8 @@ namespace websocket = boost::beast::websocket;
 TEST(SlowConsumerTest, OneStalledClientIsCutAndTheOthersReceiveEverythingInOrder) {
   constexpr int kReaders = 99;
   constexpr int kMaxEvents = 20000;
-  RunningPlugin plugin(host::ConfigEntries{{"max_queue_bytes", "131072"},
+  constexpr uint64_t kMaxQueueBytes = 131072;
+  RunningPlugin plugin(host::ConfigEntries{{"max_queue_bytes", absl::StrCat(kMaxQueueBytes)},
                                            {"max_subscribers", "1000"},
                                            {"max_connections", "1000"},
                                            {"handshake_timeout", "60s"}});
@@ -37,11 +39,16 @@ TEST(SlowConsumerTest, OneStalledClientIsCutAndTheOthersReceiveEverythingInOrder
   }
   std::vector<std::vector<uint64_t>> received(kReaders);
   std::vector<std::atomic<int>> counts(kReaders);
+  std::atomic<size_t> largest_message{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < kReaders; ++i) {
     threads.emplace_back([&, i] {
       for (;;) {
-        const boost::json::value message = readers[i]->ReadJson(std::chrono::seconds(60));
+        const std::string text = readers[i]->Read(std::chrono::seconds(60));
+        for (size_t seen = largest_message.load(); text.size() > seen;) {
+          if (largest_message.compare_exchange_weak(seen, text.size())) break;
+        }
+        const boost::json::value message = boost::json::parse(text);
         if (message.at("type") != "event") {
           ADD_FAILURE() << "reader " << i << " got " << boost::json::serialize(message);
           return;
@@ -103,6 +110,20 @@ TEST(SlowConsumerTest, OneStalledClientIsCutAndTheOthersReceiveEverythingInOrder
   }
   EXPECT_TRUE(saw_error);
   EXPECT_EQ(stalled.stream().reason().code, websocket::close_code::policy_error);
+
+  // Memory: the stalled connection held at most max_queue_bytes (plus the error and close frames), and
+  // each reader, never more than kWindow + 1 events behind, at most that many frames. Without the limit
+  // the stalled connection alone would have queued every event published after the kernel's buffers
+  // filled.
+  const uint64_t frame_bytes = largest_message.load() + 4;  // 4: the header of a 126..65535-byte frame.
+  const uint64_t bound = kMaxQueueBytes + kReaders * (kWindow + 1) * frame_bytes + 4096;
+  const uint64_t peak = plugin.Stat("queued_bytes_peak");
+  EXPECT_LE(peak, bound) << "after " << published << " events";
+  ::testing::Test::RecordProperty("queued_bytes_peak", absl::StrCat(peak));
+  ::testing::Test::RecordProperty("queued_bytes_bound", absl::StrCat(bound));
+  // Once the stalled connection is gone and the readers have read everything, nothing is held.
+  plugin.AwaitStat("connections_open", kReaders);
+  plugin.AwaitStat("queued_bytes", 0);
 }
 
 }  // namespace
