@@ -18,6 +18,7 @@ std::string Counters::ToJson(uint64_t last_sequence, uint64_t ingest_queue_depth
       {"connections_accepted", read(connections_accepted)},
       {"http_rejected", read(http_rejected)},
       {"auth_refused", read(auth_refused)},
+      {"tokens_expired", read(tokens_expired)},
       {"subscriptions_active", read(subscriptions_active)},
       {"slow_consumers_disconnected", read(slow_consumers_disconnected)},
       {"inactive_disconnected", read(inactive_disconnected)},

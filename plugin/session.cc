@@ -118,6 +118,12 @@ void Session::Authenticate(const http::request<http::empty_body>& request) {
       Authenticator::ExtractToken(request[http::field::authorization], request.target()), absl::Now());
   if (identity.ok()) {
     identity_ = std::make_shared<const Identity>(*std::move(identity));
+    if (identity_->expires != absl::InfiniteFuture()) {
+      // On the steady clock, like every other deadline here; a century stands for "never" without
+      // overflowing it.
+      const absl::Duration left = std::min(identity_->expires - absl::Now(), absl::Hours(24 * 365 * 100));
+      token_expiry_ = Clock::now() + ToChrono(left);
+    }
     hub_->log.Debug(absl::StrCat("connection from ", peer_, " authenticated as ", identity_->subject));
   } else {
     auth_refusal_ = std::string(ToStd(identity.status().message()));
@@ -335,6 +341,7 @@ void Session::ArmTimer() {
     deadline = last_activity_ + ToChrono(config.inactivity_timeout);
   }
   if (config.ping_interval != absl::ZeroDuration()) deadline = std::min(deadline.value_or(next_ping_), next_ping_);
+  if (token_expiry_) deadline = std::min(deadline.value_or(*token_expiry_), *token_expiry_);
   if (!deadline) return;
   timer_.expires_at(*deadline);
   timer_.async_wait([self = shared_from_this()](beast::error_code error) { self->OnTimer(error); });
@@ -348,6 +355,14 @@ void Session::OnTimer(beast::error_code error) {
   }
   const Config& config = hub_->config;
   const Clock::time_point now = Clock::now();
+  if (token_expiry_ && now >= *token_expiry_) {
+    // A token is a grant for a time, not for as long as the connection lasts: the client must reconnect
+    // with a fresh one.
+    Increment(hub_->counters.tokens_expired);
+    hub_->log.Info(absl::StrCat("closing ", peer_, ": the token of ", identity_->subject, " expired"));
+    Send(SharedMessage(ErrorMessage(error_code::kUnauthorized, "token expired")));
+    return Close({websocket::close_code::policy_error, "token expired"});
+  }
   if (config.inactivity_timeout != absl::ZeroDuration() &&
       now >= last_activity_ + ToChrono(config.inactivity_timeout)) {
     Increment(hub_->counters.inactive_disconnected);

@@ -97,6 +97,8 @@ class Session final : public std::enable_shared_from_this<Session>, public Event
   TokenBucket subscribe_budget_;
   Clock::time_point last_activity_;  // Last client message or protocol ping.
   Clock::time_point next_ping_;
+  // When identity_'s token expires (a JWT's exp plus leeway): the connection is closed then.
+  std::optional<Clock::time_point> token_expiry_;
   bool pong_pending_ = false;   // A keep-alive ping is unanswered.
   bool ping_in_flight_ = false;  // Beast allows one ping at a time.
 };

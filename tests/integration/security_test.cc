@@ -105,6 +105,22 @@ TEST_F(SecurityTest, ExpiredJwtIsRefused) {
   ExpectRefused(Bearer(Jwt(kHs256, Claims(-absl::Hours(1)))), "token expired");
 }
 
+TEST_F(SecurityTest, ConnectionIsClosedWhenItsJwtExpires) {
+  // exp 27 s ago is still inside the 30 s clock leeway: accepted now, expired about 3 s from now.
+  WsClient client(plugin_->url(), std::nullopt, Bearer(Jwt(kHs256, Claims(-absl::Seconds(27)))));
+  client.Subscribe("{}");
+  PublishRooms();
+  EXPECT_EQ(RoomOf(client.ReadJson()), "!ops:example.org");
+  EXPECT_EQ(RoomOf(client.ReadJson()), "!lobby:example.org");
+  EXPECT_EQ(RoomOf(client.ReadJson()), "!alerts:example.org");
+  EXPECT_EQ(client.ReadJson(std::chrono::seconds(30)),
+            boost::json::parse(R"({"type":"error","data":{"code":"unauthorized","message":"token expired"}})"));
+  EXPECT_EQ(client.ReadUntilClosed().code, websocket::close_code::policy_error);
+  EXPECT_EQ(plugin_->Stat("tokens_expired"), 1u);
+  EXPECT_EQ(plugin_->Stat("subscriptions_active"), 0u);
+  EXPECT_THAT(plugin_->logs().lines(), ::testing::Contains(::testing::HasSubstr("the token of agent-7 expired")));
+}
+
 TEST_F(SecurityTest, JwtWithWrongSignatureIsRefused) {
   ExpectRefused(Bearer(Jwt(kHs256, Claims(absl::Hours(1)), "another-secret-another-secret-another")),
                 "invalid token: bad signature");
