@@ -41,6 +41,8 @@ constexpr std::array<std::string_view, 10> kTokens = {kRedacted, kEmailToken,  k
 
 constexpr std::string_view kMxcScheme = "mxc://";
 constexpr std::string_view kRelatesTo = "m.relates_to";
+
+boost::json::object* AsObject(boost::json::value* value) { return value == nullptr ? nullptr : value->if_object(); }
 // Sigils of Matrix identifiers (user, room, alias, event, group), whose localparts may spell "token".
 constexpr std::string_view kMatrixSigils = "@!#$+";
 
@@ -479,12 +481,19 @@ bool Scrubber::ScrubString(std::string& text) const {
 }
 
 size_t Scrubber::ScrubEvent(boost::json::object& event) const {
-  boost::json::value* content = event.if_contains("content");
-  if (content == nullptr) return 0;
+  // An explicit stack rather than recursion: the depth is the event's, not ours to trust.
+  std::vector<boost::json::value*> pending;
+  if (boost::json::value* content = event.if_contains("content")) pending.push_back(content);
+  // A state event carries the content it replaced, and a redacted event the redaction that removed it,
+  // whose reason is free text: content as much as content itself.
+  if (boost::json::object* unsigned_data = AsObject(event.if_contains("unsigned"))) {
+    if (boost::json::value* previous = unsigned_data->if_contains("prev_content")) pending.push_back(previous);
+    if (boost::json::object* redaction = AsObject(unsigned_data->if_contains("redacted_because"))) {
+      if (boost::json::value* reason = redaction->if_contains("content")) pending.push_back(reason);
+    }
+  }
   size_t changed = 0;
   std::string scrubbed;
-  // An explicit stack rather than recursion: the depth is the event's, not ours to trust.
-  std::vector<boost::json::value*> pending = {content};
   while (!pending.empty()) {
     boost::json::value& value = *pending.back();
     pending.pop_back();

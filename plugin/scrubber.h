@@ -74,8 +74,9 @@ class Scrubber {
   // Scrubs one string; returns true when anything was replaced.
   bool ScrubString(std::string& text) const;
 
-  // Scrubs the string values of event["content"], through nested objects and arrays, in place. Keys are
-  // never changed, nor anything under an "m.relates_to" key (relations point at other events), nor
+  // Scrubs the string values of event["content"], event["unsigned"]["prev_content"] and
+  // event["unsigned"]["redacted_because"]["content"], through nested objects and arrays, in place. Keys
+  // are never changed, nor anything under an "m.relates_to" key (relations point at other events), nor
   // strings that are mxc:// URIs. Returns the number of strings changed.
   size_t ScrubEvent(boost::json::object& event) const;
 

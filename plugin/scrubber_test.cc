@@ -308,6 +308,37 @@ TEST(ScrubEventTest, ScrubsStringsThroughNestedContent) {
   })"));
 }
 
+TEST(ScrubEventTest, ScrubsThePreviousContentAndTheRedactionReason) {
+  boost::json::object event = ParseObject(R"({
+    "type": "m.room.topic", "state_key": "", "content": {"topic": "ask ops"},
+    "unsigned": {
+      "age": 1234, "prev_content": {"topic": "mail alice@example.com"},
+      "redacted_because": {"type": "m.room.redaction", "sender": "@mod:example.org",
+                           "content": {"reason": "posted 10.0.0.1"}, "unsigned": {"prev_content": "10.0.0.2"}}
+    }
+  })");
+  EXPECT_EQ(TheScrubber().ScrubEvent(event), 2u);
+  EXPECT_EQ(event, ParseObject(R"({
+    "type": "m.room.topic", "state_key": "", "content": {"topic": "ask ops"},
+    "unsigned": {
+      "age": 1234, "prev_content": {"topic": "mail [REDACTED_EMAIL]"},
+      "redacted_because": {"type": "m.room.redaction", "sender": "@mod:example.org",
+                           "content": {"reason": "posted [REDACTED_IP]"}, "unsigned": {"prev_content": "10.0.0.2"}}
+    }
+  })"));
+}
+
+TEST(ScrubEventTest, ToleratesUnsignedOfAnyShape) {
+  for (const char* json : {R"({"type": "x", "unsigned": "10.0.0.1"})", R"({"type": "x", "unsigned": [1, "10.0.0.1"]})",
+                           R"({"type": "x", "unsigned": {"redacted_because": "10.0.0.1"}})",
+                           R"({"type": "x", "unsigned": {"prev_content": null}})"}) {
+    const boost::json::object original = ParseObject(json);
+    boost::json::object event = original;
+    EXPECT_EQ(TheScrubber().ScrubEvent(event), 0u) << json;
+    EXPECT_EQ(event, original) << json;
+  }
+}
+
 TEST(ScrubEventTest, LeavesEverythingOutsideContentAlone) {
   const boost::json::object original = ParseObject(R"({
     "type": "m.room.member", "state_key": "bob@example.com", "sender": "@bob:example.org",
