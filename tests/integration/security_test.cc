@@ -192,5 +192,25 @@ TEST_F(SecurityTest, TokensNeverReachTheLogs) {
   }
 }
 
+// Authentication off is a choice for loopback listeners; on any other address the operator is warned.
+TEST(AuthenticationOffTest, WarnsOnlyWhenTheListenerIsReachableFromOtherHosts) {
+  constexpr std::string_view kWarning = "authentication is off";
+  const auto warned = [&](const Config& config) {
+    RunningPlugin plugin(config);
+    for (const std::string& line : plugin.logs().lines()) {
+      if (line.find(kWarning) != std::string::npos) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(warned({{"websocket_addr", "0.0.0.0:0"}}));
+  EXPECT_FALSE(warned({{"websocket_addr", "127.0.0.1:0"}}));
+
+  const auto dir = std::filesystem::temp_directory_path() / absl::StrCat("eventbus-auth-off-", ::getpid());
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "tokens") << kAllRoomsToken << "\n";
+  EXPECT_FALSE(warned({{"websocket_addr", "0.0.0.0:0"}, {"auth_tokens_file", (dir / "tokens").string()}}));
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace armorclaw::eventbus::testing
