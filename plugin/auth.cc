@@ -134,6 +134,33 @@ std::optional<absl::Time> NumericDate(const boost::json::value& value) {
   return std::nullopt;
 }
 
+// RFC 7519 sections 4.1.1 and 4.1.3: aud is a string or an array of strings, and a token naming an
+// audience that is not ours is refused even when no audience is configured.
+absl::Status CheckAudienceAndIssuer(const boost::json::object& claims, const JwtExpectations& expected) {
+  if (const boost::json::value* aud = claims.if_contains("aud")) {
+    if (expected.audience.empty()) {
+      return Unauthenticated("invalid token: it names an audience (aud) and this server expects none");
+    }
+    const auto is_ours = [&](const boost::json::value& value) {
+      return value.is_string() && View(value.get_string()) == expected.audience;
+    };
+    const boost::json::array* list = aud->if_array();
+    if (!(is_ours(*aud) || (list != nullptr && std::any_of(list->begin(), list->end(), is_ours)))) {
+      return Unauthenticated("invalid token: wrong audience (aud)");
+    }
+  } else if (!expected.audience.empty()) {
+    return Unauthenticated("invalid token: the aud claim is missing");
+  }
+  if (!expected.issuer.empty()) {
+    const boost::json::value* iss = claims.if_contains("iss");
+    if (iss == nullptr) return Unauthenticated("invalid token: the iss claim is missing");
+    if (!iss->is_string() || View(iss->get_string()) != expected.issuer) {
+      return Unauthenticated("invalid token: wrong issuer (iss)");
+    }
+  }
+  return absl::OkStatus();
+}
+
 // Both fail only when OpenSSL cannot run at all (no memory, a broken provider); callers then refuse.
 std::optional<std::string> Hmac(std::string_view key, std::string_view data) {
   unsigned char mac[EVP_MAX_MD_SIZE];
@@ -161,9 +188,11 @@ absl::Status CheckSubscriptionRoom(const Identity& identity, const std::optional
 }
 
 absl::StatusOr<std::unique_ptr<Authenticator>> Authenticator::Create(const std::string& tokens_file,
-                                                                     const std::string& jwt_secret_file) {
+                                                                     const std::string& jwt_secret_file,
+                                                                     JwtExpectations jwt_expectations) {
   if (tokens_file.empty() && jwt_secret_file.empty()) return nullptr;
   std::unique_ptr<Authenticator> authenticator(new Authenticator());
+  authenticator->jwt_expectations_ = std::move(jwt_expectations);
   if (!tokens_file.empty()) {
     if (absl::Status status = authenticator->LoadTokens(tokens_file); !status.ok()) return status;
   }
@@ -286,7 +315,7 @@ absl::StatusOr<Identity> Authenticator::Authenticate(std::string_view token, abs
 
 // RFC 7519 with the JWS compact serialization of RFC 7515, HS256 only. The header is read before the
 // signature is checked (it says how to check it); the claims only after. typ, kid and claims other
-// than exp, nbf, sub and rooms are not looked at: the secret should serve the event bus alone.
+// than exp, nbf, aud, iss, sub and rooms are not looked at: the secret should serve the event bus alone.
 absl::StatusOr<Identity> Authenticator::AuthenticateJwt(std::string_view token, absl::Time now) const {
   const size_t first_dot = token.find('.');
   const size_t second_dot = token.find('.', first_dot + 1);
@@ -324,6 +353,8 @@ absl::StatusOr<Identity> Authenticator::AuthenticateJwt(std::string_view token, 
     if (!nbf) return Unauthenticated("invalid token: the nbf claim is not a number");
     if (now < *nbf - kJwtClockLeeway) return Unauthenticated("token not yet valid");
   }
+
+  if (absl::Status status = CheckAudienceAndIssuer(*claims, jwt_expectations_); !status.ok()) return status;
 
   Identity identity{"jwt", std::nullopt, *exp + kJwtClockLeeway};
   if (const boost::json::value* sub = claims->if_contains("sub")) {

@@ -46,13 +46,22 @@ inline constexpr size_t kMinFileTokenBytes = 16;
 // HS256 is only as strong as its key: RFC 7518 section 3.2 asks for at least the hash size.
 inline constexpr size_t kMinJwtSecretBytes = 32;
 
+// Whom a JWT must be for and who must have issued it (auth_jwt_audience, auth_jwt_issuer). Empty: not
+// required. A token whose aud claim names anyone while no audience is configured is refused all the same
+// (RFC 7519 section 4.1.3): it was minted for some other service.
+struct JwtExpectations {
+  std::string audience;  // aud must equal it, or be an array holding it.
+  std::string issuer;    // iss must equal it.
+};
+
 class Authenticator {
  public:
   // Loads the configured files; an empty path means that key is not configured. Returns nullptr when
   // neither is (authentication off). Errors are InvalidArgument and name the key and the file, never
   // what the file holds.
   static absl::StatusOr<std::unique_ptr<Authenticator>> Create(const std::string& tokens_file,
-                                                               const std::string& jwt_secret_file);
+                                                               const std::string& jwt_secret_file,
+                                                               JwtExpectations jwt_expectations = {});
 
   // The token a request presents: "Authorization: Bearer TOKEN", else the access_token query parameter
   // of `target` (percent-decoded), for browsers, whose WebSocket API cannot set headers. Empty if none.
@@ -84,6 +93,7 @@ class Authenticator {
   bool tokens_configured_ = false;
   std::vector<FileToken> file_tokens_;
   std::string jwt_secret_;  // Empty: JWTs are not configured.
+  JwtExpectations jwt_expectations_;
 };
 
 }  // namespace armorclaw::eventbus

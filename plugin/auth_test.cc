@@ -66,8 +66,9 @@ class AuthTest : public ::testing::Test {
     return authenticator.ok() ? *std::move(authenticator) : nullptr;
   }
 
-  std::unique_ptr<Authenticator> WithJwt() {
-    auto authenticator = Authenticator::Create("", WriteFile("secret", absl::StrCat(ToAbsl(kSecret), "\n")));
+  std::unique_ptr<Authenticator> WithJwt(JwtExpectations expectations = {}) {
+    auto authenticator =
+        Authenticator::Create("", WriteFile("secret", absl::StrCat(ToAbsl(kSecret), "\n")), std::move(expectations));
     EXPECT_TRUE(authenticator.ok()) << authenticator.status();
     return authenticator.ok() ? *std::move(authenticator) : nullptr;
   }
@@ -295,6 +296,36 @@ TEST_F(AuthTest, JwtTimes) {
           .ok());
   ExpectRefused(*authenticator, Jwt(kHs256, ExpiringIn(absl::Hours(1), R"(,"nbf":null)")),
                 "invalid token: the nbf claim is not a number");
+}
+
+TEST_F(AuthTest, AudienceAndIssuerAreCheckedWhenConfigured) {
+  auto strict = WithJwt({"armorclaw-eventbus", "https://auth.example.org"});
+  ASSERT_THAT(strict, NotNull());
+  const auto claims = [](std::string_view more) { return ExpiringIn(absl::Hours(1), more); };
+  constexpr char kIss[] = R"(,"iss":"https://auth.example.org")";
+  EXPECT_TRUE(strict->Authenticate(Jwt(kHs256, claims(absl::StrCat(R"(,"aud":"armorclaw-eventbus")", kIss))), kNow).ok());
+  EXPECT_TRUE(
+      strict->Authenticate(Jwt(kHs256, claims(absl::StrCat(R"(,"aud":["other","armorclaw-eventbus"])", kIss))), kNow)
+          .ok());
+  ExpectRefused(*strict, Jwt(kHs256, claims(kIss)), "invalid token: the aud claim is missing");
+  ExpectRefused(*strict, Jwt(kHs256, claims(absl::StrCat(R"(,"aud":"grafana")", kIss))),
+                "invalid token: wrong audience (aud)");
+  ExpectRefused(*strict, Jwt(kHs256, claims(absl::StrCat(R"(,"aud":["grafana"])", kIss))),
+                "invalid token: wrong audience (aud)");
+  ExpectRefused(*strict, Jwt(kHs256, claims(absl::StrCat(R"(,"aud":[])", kIss))), "invalid token: wrong audience (aud)");
+  ExpectRefused(*strict, Jwt(kHs256, claims(absl::StrCat(R"(,"aud":["armorclaw-eventbusX"])", kIss))),
+                "invalid token: wrong audience (aud)");
+  ExpectRefused(*strict, Jwt(kHs256, claims(R"(,"aud":"armorclaw-eventbus")")), "invalid token: the iss claim is missing");
+  ExpectRefused(*strict, Jwt(kHs256, claims(R"(,"aud":"armorclaw-eventbus","iss":"https://evil.example.org")")),
+                "invalid token: wrong issuer (iss)");
+  ExpectRefused(*strict, Jwt(kHs256, claims(R"(,"aud":"armorclaw-eventbus","iss":7)")), "invalid token: wrong issuer (iss)");
+
+  // Without expectations iss is not looked at, but a token meant for some audience is not for us.
+  auto lenient = WithJwt();
+  ASSERT_THAT(lenient, NotNull());
+  EXPECT_TRUE(lenient->Authenticate(Jwt(kHs256, claims(kIss)), kNow).ok());
+  ExpectRefused(*lenient, Jwt(kHs256, claims(R"(,"aud":"armorclaw-eventbus")")),
+                "invalid token: it names an audience (aud) and this server expects none");
 }
 
 TEST_F(AuthTest, MalformedJwts) {

@@ -61,6 +61,15 @@ absl::Status SetDuration(std::string_view key, std::string_view value, absl::Dur
 }
 
 // An empty path would silently turn authentication off.
+// A JWT claim value to compare byte for byte: printable, since an operator types it and logs show it.
+absl::Status SetClaim(std::string_view key, std::string_view value, std::string& out) {
+  const bool ok = !value.empty() && value.size() <= 1024 &&
+                  std::none_of(value.begin(), value.end(), [](char c) { return absl::ascii_iscntrl(c); });
+  if (!ok) return Invalid(key, value, "a non-empty string of at most 1024 bytes without control characters");
+  out = std::string(value);
+  return absl::OkStatus();
+}
+
 absl::Status SetPath(std::string_view key, std::string_view value, std::string& out) {
   if (value.empty() || value.find('\0') != std::string_view::npos) return Invalid(key, value, "the path of a file");
   out = std::string(value);
@@ -72,7 +81,7 @@ constexpr int64_t kMaxCount = 1'000'000;
 constexpr int64_t kEnvelopeBytes = 1024;
 
 // One row per documented key (docs/configuration.md); the order is the documentation's.
-const std::array<std::pair<std::string_view, Setter>, 20> kKeys = {{
+const std::array<std::pair<std::string_view, Setter>, 22> kKeys = {{
     {"websocket_enabled",
      [](std::string_view v, Config& c) { return SetBool("websocket_enabled", v, c.websocket_enabled); }},
     {"websocket_addr",
@@ -149,6 +158,10 @@ const std::array<std::pair<std::string_view, Setter>, 20> kKeys = {{
      [](std::string_view v, Config& c) { return SetPath("auth_tokens_file", v, c.auth_tokens_file); }},
     {"auth_jwt_secret_file",
      [](std::string_view v, Config& c) { return SetPath("auth_jwt_secret_file", v, c.auth_jwt_secret_file); }},
+    {"auth_jwt_audience",
+     [](std::string_view v, Config& c) { return SetClaim("auth_jwt_audience", v, c.auth_jwt_audience); }},
+    {"auth_jwt_issuer",
+     [](std::string_view v, Config& c) { return SetClaim("auth_jwt_issuer", v, c.auth_jwt_issuer); }},
     {"tls_cert_file", [](std::string_view v, Config& c) { return SetPath("tls_cert_file", v, c.tls_cert_file); }},
     {"tls_key_file", [](std::string_view v, Config& c) { return SetPath("tls_key_file", v, c.tls_key_file); }},
     {"allowed_origins",
@@ -214,6 +227,14 @@ absl::StatusOr<Config> ParseConfig(const ConfigEntries& entries,
   if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
     return absl::InvalidArgumentError(
         "tls_cert_file and tls_key_file go together: set both for wss://, or neither for ws://");
+  }
+  // Without a secret no JWT is accepted, so an expectation about JWTs is a mistake in the configuration.
+  for (const auto& [key, value] : {std::pair{"auth_jwt_audience", &config.auth_jwt_audience},
+                                   std::pair{"auth_jwt_issuer", &config.auth_jwt_issuer}}) {
+    if (!value->empty() && config.auth_jwt_secret_file.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(key, " is set but auth_jwt_secret_file is not: JWTs are only accepted with a secret"));
+    }
   }
   // A connection's queue must hold at least one largest event in its envelope.
   if (config.max_queue_bytes < config.max_event_bytes + kEnvelopeBytes) {

@@ -51,6 +51,9 @@ struct Config {
   // the HS256 secret of accepted JWTs. See plugin/auth.h.
   std::string auth_tokens_file;
   std::string auth_jwt_secret_file;
+  // What JWTs must carry in aud and iss; empty: not checked (but see JwtExpectations about aud).
+  std::string auth_jwt_audience;
+  std::string auth_jwt_issuer;
   // TLS (wss://) when both are set: a PEM certificate chain and its PEM private key, loaded by start.
   std::string tls_cert_file;
   std::string tls_key_file;

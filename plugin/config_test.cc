@@ -114,7 +114,25 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"inactivity_timeout", "inf"}, BadValue{"handshake_timeout", "0s"},
                       BadValue{"ping_interval", "1ms"}, BadValue{"max_connections", "0"},
                       BadValue{"max_message_bytes", "1"}, BadValue{"max_queue_bytes", "10"},
-                      BadValue{"ingest_queue_events", "0"}, BadValue{"subscribe_rate", "0"}, BadValue{"max_event_bytes", "12"}));
+                      BadValue{"ingest_queue_events", "0"}, BadValue{"subscribe_rate", "0"}, BadValue{"max_event_bytes", "12"},
+                      BadValue{"auth_jwt_audience", ""}, BadValue{"auth_jwt_issuer", std::string(1025, 'i')}));
+
+TEST(ConfigTest, JwtExpectationsNeedASecret) {
+  auto audience = Parse({{"auth_jwt_audience", "armorclaw-eventbus"}});
+  ASSERT_FALSE(audience.ok());
+  EXPECT_EQ(audience.status().message(),
+            "auth_jwt_audience is set but auth_jwt_secret_file is not: JWTs are only accepted with a secret");
+  auto issuer = Parse({{"auth_tokens_file", "/etc/tokens"}, {"auth_jwt_issuer", "https://auth.example.org"}});
+  ASSERT_FALSE(issuer.ok());
+  EXPECT_EQ(issuer.status().message(),
+            "auth_jwt_issuer is set but auth_jwt_secret_file is not: JWTs are only accepted with a secret");
+  auto both = Parse({{"auth_jwt_secret_file", "/etc/secret"},
+                     {"auth_jwt_audience", "armorclaw-eventbus"},
+                     {"auth_jwt_issuer", "https://auth.example.org"}});
+  ASSERT_TRUE(both.ok()) << both.status();
+  EXPECT_EQ(both->auth_jwt_audience, "armorclaw-eventbus");
+  EXPECT_EQ(both->auth_jwt_issuer, "https://auth.example.org");
+}
 
 TEST(ConfigTest, QueueMustHoldTheLargestEvent) {
   auto config = Parse({{"max_event_bytes", "65536"}, {"max_queue_bytes", "65536"}});
