@@ -81,7 +81,7 @@ constexpr int64_t kMaxCount = 1'000'000;
 constexpr int64_t kEnvelopeBytes = 1024;
 
 // One row per documented key (docs/configuration.md); the order is the documentation's.
-const std::array<std::pair<std::string_view, Setter>, 22> kKeys = {{
+const std::array<std::pair<std::string_view, Setter>, 23> kKeys = {{
     {"websocket_enabled",
      [](std::string_view v, Config& c) { return SetBool("websocket_enabled", v, c.websocket_enabled); }},
     {"websocket_addr",
@@ -115,6 +115,10 @@ const std::array<std::pair<std::string_view, Setter>, 22> kKeys = {{
     {"max_connections",
      [](std::string_view v, Config& c) {
        return SetInt("max_connections", v, 1, kMaxCount, c.max_connections);
+     }},
+    {"max_connections_per_address",
+     [](std::string_view v, Config& c) {
+       return SetInt("max_connections_per_address", v, 0, kMaxCount, c.max_connections_per_address);
      }},
     {"max_subscriptions_per_connection",
      [](std::string_view v, Config& c) {

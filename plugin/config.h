@@ -30,6 +30,8 @@ struct Config {
   // No message and no protocol ping from a client for this long closes it; zero disables.
   absl::Duration inactivity_timeout = absl::Minutes(30);
   int64_t max_connections = 10000;
+  // Sockets one client address (an IPv6 /64) may hold in any stage; zero: no limit. See address_limit.h.
+  int64_t max_connections_per_address = 0;
   int64_t max_subscriptions_per_connection = 16;
   // Largest client frame; a larger one closes the connection with 1009.
   int64_t max_message_bytes = 64 * 1024;

@@ -16,6 +16,8 @@ std::string Counters::ToJson(uint64_t last_sequence, uint64_t ingest_queue_depth
       {"deliveries", read(deliveries)},
       {"connections_open", read(connections_open)},
       {"connections_accepted", read(connections_accepted)},
+      {"sockets_open", read(sockets_open)},
+      {"address_limit_refused", read(address_limit_refused)},
       {"http_rejected", read(http_rejected)},
       {"auth_refused", read(auth_refused)},
       {"tokens_expired", read(tokens_expired)},

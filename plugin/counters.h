@@ -34,6 +34,9 @@ struct Counters {
   std::atomic<uint64_t> deliveries{0};
   std::atomic<uint64_t> connections_open{0};
   std::atomic<uint64_t> connections_accepted{0};
+  // Accepted TCP connections in any stage: handshaking, open or closing (each holds a descriptor).
+  std::atomic<uint64_t> sockets_open{0};
+  std::atomic<uint64_t> address_limit_refused{0};
   std::atomic<uint64_t> http_rejected{0};
   std::atomic<uint64_t> auth_refused{0};
   std::atomic<uint64_t> tokens_expired{0};

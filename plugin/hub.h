@@ -11,6 +11,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "boost/asio/ssl/context.hpp"
+#include "plugin/address_limit.h"
 #include "plugin/auth.h"
 #include "plugin/config.h"
 #include "plugin/counters.h"
@@ -24,7 +25,11 @@ class Session;
 struct Hub {
   Hub(const Config& config, std::shared_ptr<const Authenticator> authenticator, HostLog log,
       Counters& counters)
-      : config(config), authenticator(std::move(authenticator)), log(log), counters(counters) {}
+      : config(config),
+        authenticator(std::move(authenticator)),
+        log(log),
+        counters(counters),
+        sockets_by_address(static_cast<size_t>(config.max_connections_per_address)) {}
 
   const Config config;
   const std::shared_ptr<const Authenticator> authenticator;  // Null: authentication is off.
@@ -35,7 +40,9 @@ struct Hub {
   SubscriptionIndex index;
   // Every session from accept to teardown, handshaking or open.
   absl::flat_hash_set<Session*> sessions;
-  // Of those, the ones that completed the WebSocket upgrade.
+  // The same sessions counted by client address: a session holds its place from accept to destruction.
+  AddressLimit sockets_by_address;
+  // Of the sessions, the ones that completed the WebSocket upgrade.
   size_t open_connections = 0;
   // Sessions that received events in the batch being dispatched, to flush once at its end.
   std::vector<Session*> dirty;

@@ -39,18 +39,22 @@ std::string PeerOf(const CorkedSocket::socket_type& socket) {
 
 }  // namespace
 
-Session::Session(CorkedSocket::socket_type socket, std::shared_ptr<Hub> hub)
+Session::Session(CorkedSocket::socket_type socket, AddressLimit::Key address, std::shared_ptr<Hub> hub)
     : hub_(std::move(hub)),
       peer_(PeerOf(socket)),
+      address_(std::move(address)),
       ws_(std::move(socket), hub_->tls.get()),
       timer_(ws_.get_executor()),
       subscribe_budget_(static_cast<double>(hub_->config.subscribe_rate), Clock::now()) {
   hub_->sessions.insert(this);
+  hub_->counters.sockets_open.store(hub_->sessions.size(), std::memory_order_relaxed);
 }
 
 Session::~Session() {
   Release();
   hub_->sessions.erase(this);
+  hub_->sockets_by_address.Remove(address_);
+  hub_->counters.sockets_open.store(hub_->sessions.size(), std::memory_order_relaxed);
   if (hub_->sessions.empty() && hub_->on_all_closed) std::exchange(hub_->on_all_closed, nullptr)();
 }
 

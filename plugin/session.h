@@ -29,7 +29,8 @@ namespace armorclaw::eventbus {
 
 class Session final : public std::enable_shared_from_this<Session>, public EventSink {
  public:
-  Session(CorkedSocket::socket_type socket, std::shared_ptr<Hub> hub);
+  // `address` has been counted in hub->sockets_by_address; the session uncounts it when destroyed.
+  Session(CorkedSocket::socket_type socket, AddressLimit::Key address, std::shared_ptr<Hub> hub);
   ~Session();
 
   void Start();
@@ -81,6 +82,7 @@ class Session final : public std::enable_shared_from_this<Session>, public Event
   // HTTP refusal), then the connection is closed with 1008.
   std::string auth_refusal_;
   std::string peer_;  // "ADDRESS:PORT" of the client, for logs.
+  const AddressLimit::Key address_;
   CorkedSocket& Corked() { return ws_.next_layer().next_layer(); }
 
   boost::beast::websocket::stream<ClientStream> ws_;

@@ -192,6 +192,26 @@ TEST_F(SecurityTest, TokensNeverReachTheLogs) {
   }
 }
 
+TEST(ConnectionsPerAddressTest, OneAddressHoldsAtMostItsLimitOfSockets) {
+  RunningPlugin plugin(Config{{"max_connections_per_address", "2"}});
+  auto first = std::make_unique<WsClient>(plugin.url());
+  first->Subscribe("{}");
+  WsClient second(plugin.url());
+  // The third socket from 127.0.0.1 is closed as soon as it is accepted, before any HTTP answer.
+  EXPECT_THROW(WsClient(plugin.url()), boost::system::system_error);
+  EXPECT_EQ(plugin.Stat("address_limit_refused"), 1u);
+  EXPECT_EQ(plugin.Stat("sockets_open"), 2u);
+  EXPECT_THAT(plugin.logs().lines(),
+              ::testing::Contains(::testing::HasSubstr("max_connections_per_address (2) reached")));
+
+  // A place is given back when its socket is gone, not before.
+  first.reset();
+  plugin.AwaitStat("sockets_open", 1);
+  WsClient again(plugin.url());
+  again.Subscribe("{}");
+  EXPECT_EQ(plugin.Stat("address_limit_refused"), 1u);
+}
+
 // Authentication off is a choice for loopback listeners; on any other address the operator is warned.
 TEST(AuthenticationOffTest, WarnsOnlyWhenTheListenerIsReachableFromOtherHosts) {
   constexpr std::string_view kWarning = "authentication is off";
