@@ -32,7 +32,8 @@ struct Hub {
         sockets_by_address(static_cast<size_t>(config.max_connections_per_address)) {}
 
   const Config config;
-  const std::shared_ptr<const Authenticator> authenticator;  // Null: authentication is off.
+  // Null: authentication is off. Replaced by the AuthReloader when the files change.
+  std::shared_ptr<const Authenticator> authenticator;
   // Null: plain ws://. Set before the first connection, read-only afterwards.
   std::unique_ptr<boost::asio::ssl::context> tls;
   const HostLog log;

@@ -57,7 +57,7 @@ absl::Status Plugin::Start() {
     auto server = Server::Listen(io_, config_, authenticator_, log_, counters_);
     if (!server.ok()) return server.status();
     server_ = *std::move(server);
-    server_->Accept();
+    server_->Start();
   }
   work_.emplace(io_.get_executor());
   // The thread inherits this mask: every signal blocked, so the host's handlers (Go's among them) never

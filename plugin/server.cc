@@ -65,6 +65,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Listen(asio::io_context& io, con
     if (!tls.ok()) return tls.status();
     server->hub_->tls = *std::move(tls);
   }
+  if (server->hub_->authenticator) server->auth_reloader_.emplace(io, server->hub_);
   tcp::acceptor& acceptor = server->acceptor_;
   if (!error) acceptor.open(endpoint.protocol(), error);
   if (!error) acceptor.set_option(asio::socket_base::reuse_address(true), error);
@@ -79,6 +80,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Listen(asio::io_context& io, con
   server->url_ = absl::StrCat(server->hub_->tls ? "wss://" : "ws://", HostForUrl(bound.address()), ":",
                               bound.port(), config.websocket_path);
   return server;
+}
+
+void Server::Start() {
+  Accept();
+  if (auth_reloader_) auth_reloader_->Start();
 }
 
 void Server::Accept() {
@@ -130,6 +136,7 @@ void Server::BeginShutdown(std::function<void()> all_closed) {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
   retry_timer_.cancel();
+  if (auth_reloader_) auth_reloader_->Stop();
   if (hub_->sessions.empty()) return all_closed();
   hub_->on_all_closed = std::move(all_closed);
   // GoAway may end a session at once, which changes the set: walk a copy.
@@ -141,6 +148,7 @@ void Server::Abort() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
   retry_timer_.cancel();
+  if (auth_reloader_) auth_reloader_->Stop();
   const std::vector<Session*> sessions(hub_->sessions.begin(), hub_->sessions.end());
   for (Session* session : sessions) session->Abort();
 }

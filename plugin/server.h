@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/steady_timer.hpp"
+#include "plugin/auth_reloader.h"
 #include "plugin/config.h"
 #include "plugin/corked_socket.h"
 #include "plugin/counters.h"
@@ -32,8 +34,9 @@ class Server {
   // "ws://HOST:PORT/PATH" with the bound port. Immutable, so any thread may read it.
   const std::string& url() const { return url_; }
 
-  // The rest runs on the I/O thread (Accept may also run before it starts).
-  void Accept();
+  // The rest runs on the I/O thread (Start may also run before it starts).
+  // Starts accepting connections and, when authentication is on, watching its files.
+  void Start();
   // Hands each event, in order, to the connections whose subscriptions match it, then sends each of
   // those connections its share with as few socket writes as possible. Returns the deliveries.
   size_t Publish(const std::vector<EventPtr>& events);
@@ -45,12 +48,14 @@ class Server {
 
  private:
   Server(boost::asio::io_context& io, std::shared_ptr<Hub> hub);
+  void Accept();
   void OnAccept(boost::system::error_code error, CorkedSocket::socket_type socket);
 
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;
   const std::shared_ptr<Hub> hub_;
+  std::optional<AuthReloader> auth_reloader_;  // When authentication is on.
   std::string url_;
 };
 

@@ -118,9 +118,10 @@ void Session::OnRequest(beast::error_code error) {
 }
 
 void Session::Authenticate(const http::request<http::empty_body>& request) {
-  auto identity = hub_->authenticator->Authenticate(
-      Authenticator::ExtractToken(request[http::field::authorization], request.target()), absl::Now());
+  std::string token = Authenticator::ExtractToken(request[http::field::authorization], request.target());
+  auto identity = hub_->authenticator->Authenticate(token, absl::Now());
   if (identity.ok()) {
+    token_ = std::move(token);
     identity_ = std::make_shared<const Identity>(*std::move(identity));
     if (identity_->expires != absl::InfiniteFuture()) {
       // On the steady clock, like every other deadline here; a century stands for "never" without
@@ -132,6 +133,32 @@ void Session::Authenticate(const http::request<http::empty_body>& request) {
   } else {
     auth_refusal_ = std::string(ToStd(identity.status().message()));
   }
+}
+
+void Session::Recheck() {
+  if (closing_ || !identity_) return;
+  const absl::Time now = absl::Now();
+  if (now >= identity_->expires) return;  // The timer closes it as expired.
+  auto identity = hub_->authenticator->Authenticate(token_, now);
+  std::string_view reason;
+  if (!identity.ok()) {
+    reason = "token revoked";
+  } else if (identity->rooms != identity_->rooms) {
+    // The subscriptions were made under the old rooms: reconnecting gives the client the new ones.
+    reason = "token rooms changed";
+  } else {
+    return;
+  }
+  if (!open_) {
+    // Still upgrading: refused like any other bad token once the upgrade completes.
+    auth_refusal_ = reason;
+    identity_.reset();
+    return;
+  }
+  Increment(hub_->counters.tokens_revoked);
+  hub_->log.Info(absl::StrCat("closing ", peer_, ": ", ToAbsl(reason), " (", identity_->subject, ")"));
+  Send(SharedMessage(ErrorMessage(error_code::kUnauthorized, std::string(reason))));
+  Close({websocket::close_code::policy_error, std::string(reason)});
 }
 
 void Session::RejectHttp(http::status status, std::string_view body) {

@@ -39,6 +39,9 @@ class Session final : public std::enable_shared_from_this<Session>, public Event
   void Deliver(const EventPtr& event) override;
   // Sends what Deliver added, with as few socket writes as the socket allows.
   void FlushBatch();
+  // The authentication files were reloaded: closes the connection, after an unauthorized error, if the
+  // new hub->authenticator refuses its token or gives it other rooms.
+  void Recheck();
   // Server shutdown: a close frame 1001 "going away" to an open connection, a plain close otherwise.
   void GoAway();
   // Last resort at the end of the shutdown grace period: closes the socket, which ends every operation.
@@ -76,8 +79,10 @@ class Session final : public std::enable_shared_from_this<Session>, public Event
   void Release();
 
   const std::shared_ptr<Hub> hub_;
-  // Who the client is, when authentication is on and its token was accepted.
+  // Who the client is, when authentication is on and its token was accepted, and that token, kept to be
+  // checked again when the authentication files change (never logged).
   std::shared_ptr<const Identity> identity_;
+  std::string token_;
   // Why its token was refused: told to the client once the upgrade completes (a browser cannot read an
   // HTTP refusal), then the connection is closed with 1008.
   std::string auth_refusal_;

@@ -89,6 +89,13 @@ class SecurityTest : public ::testing::Test {
     }
   }
 
+  // Replaces a file the way an operator should: a new file renamed over the old one, never half-written.
+  void Replace(std::string_view name, std::string_view content) {
+    const auto temporary = dir_ / absl::StrCat(ToAbsl(name), ".new");
+    std::ofstream(temporary) << content;
+    std::filesystem::rename(temporary, dir_ / name);
+  }
+
   static std::string RoomOf(const boost::json::value& message) {
     return std::string(message.at("data").at("event").at("room_id").as_string());
   }
@@ -119,6 +126,80 @@ TEST_F(SecurityTest, ConnectionIsClosedWhenItsJwtExpires) {
   EXPECT_EQ(plugin_->Stat("tokens_expired"), 1u);
   EXPECT_EQ(plugin_->Stat("subscriptions_active"), 0u);
   EXPECT_THAT(plugin_->logs().lines(), ::testing::Contains(::testing::HasSubstr("the token of agent-7 expired")));
+}
+
+TEST_F(SecurityTest, ARevokedTokenIsClosedAndTheOthersStay) {
+  WsClient revoked(plugin_->url(), std::nullopt, Bearer(kAllRoomsToken));
+  revoked.Subscribe("{}");
+  WsClient kept(plugin_->url(), std::nullopt, Bearer(kOpsToken));
+  kept.Subscribe("{}");
+  WsClient jwt(plugin_->url(), std::nullopt, Bearer(Jwt(kHs256, Claims(absl::Hours(1)))));
+  jwt.Subscribe("{}");
+
+  constexpr std::string_view kNewToken = "new-token-0123456789abcdef";
+  Replace("tokens", absl::StrCat(ToAbsl(kOpsToken), " !ops:example.org !alerts:example.org\n", ToAbsl(kNewToken), "\n"));
+  EXPECT_EQ(revoked.ReadJson(),
+            boost::json::parse(R"({"type":"error","data":{"code":"unauthorized","message":"token revoked"}})"));
+  EXPECT_EQ(revoked.ReadUntilClosed().code, websocket::close_code::policy_error);
+  EXPECT_EQ(plugin_->Stat("auth_reloads"), 1u);
+  EXPECT_EQ(plugin_->Stat("tokens_revoked"), 1u);
+
+  PublishRooms();
+  EXPECT_EQ(RoomOf(kept.ReadJson()), "!ops:example.org");
+  EXPECT_EQ(RoomOf(jwt.ReadJson()), "!ops:example.org");
+  ExpectRefused(Bearer(kAllRoomsToken), "invalid token");
+  WsClient added(plugin_->url(), std::nullopt, Bearer(kNewToken));
+  added.Subscribe("{}");
+  for (const std::string& line : plugin_->logs().lines()) {
+    EXPECT_THAT(line, ::testing::Not(::testing::HasSubstr(kAllRoomsToken)));
+  }
+}
+
+TEST_F(SecurityTest, ATokenWhoseRoomsChangeIsClosedToReconnect) {
+  WsClient client(plugin_->url(), std::nullopt, Bearer(kOpsToken));
+  client.Subscribe("{}");
+  Replace("tokens", absl::StrCat(ToAbsl(kAllRoomsToken), "\n", ToAbsl(kOpsToken), " !ops:example.org\n"));
+  EXPECT_EQ(client.ReadJson(),
+            boost::json::parse(R"({"type":"error","data":{"code":"unauthorized","message":"token rooms changed"}})"));
+  EXPECT_EQ(client.ReadUntilClosed().code, websocket::close_code::policy_error);
+
+  WsClient again(plugin_->url(), std::nullopt, Bearer(kOpsToken));
+  again.Subscribe("{}");
+  PublishRooms();
+  plugin_->Publish(R"({"type":"m.room.message","room_id":"!ops:example.org","event_id":"$last","content":{}})");
+  EXPECT_EQ(RoomOf(again.ReadJson()), "!ops:example.org");
+  EXPECT_EQ(again.ReadJson().at("data").at("event").at("event_id"), "$last");
+}
+
+TEST_F(SecurityTest, ABrokenFileKeepsThePreviousTokens) {
+  WsClient client(plugin_->url(), std::nullopt, Bearer(kAllRoomsToken));
+  client.Subscribe("{}");
+  Replace("tokens", "short\n");
+  plugin_->AwaitStat("auth_reload_failures", 1);
+  EXPECT_EQ(plugin_->Stat("auth_reloads"), 0u);
+  EXPECT_THAT(plugin_->logs().lines(),
+              ::testing::Contains(::testing::HasSubstr("cannot reload the authentication files")));
+  WsClient still(plugin_->url(), std::nullopt, Bearer(kAllRoomsToken));
+  still.Subscribe("{}");
+  PublishRooms();
+  EXPECT_EQ(RoomOf(client.ReadJson()), "!ops:example.org");
+}
+
+TEST_F(SecurityTest, ARotatedSecretClosesConnectionsWithTheOldJwts) {
+  WsClient old_jwt(plugin_->url(), std::nullopt, Bearer(Jwt(kHs256, Claims(absl::Hours(1)))));
+  old_jwt.Subscribe("{}");
+  WsClient file_token(plugin_->url(), std::nullopt, Bearer(kAllRoomsToken));
+  file_token.Subscribe("{}");
+  constexpr std::string_view kNewSecret = "a-new-secret-of-more-than-32-bytes-0123456789";
+  Replace("secret", kNewSecret);
+  EXPECT_EQ(old_jwt.ReadJson(),
+            boost::json::parse(R"({"type":"error","data":{"code":"unauthorized","message":"token revoked"}})"));
+  EXPECT_EQ(old_jwt.ReadUntilClosed().code, websocket::close_code::policy_error);
+  WsClient new_jwt(plugin_->url(), std::nullopt, Bearer(Jwt(kHs256, Claims(absl::Hours(1)), kNewSecret)));
+  new_jwt.Subscribe("{}");
+  PublishRooms();
+  EXPECT_EQ(RoomOf(file_token.ReadJson()), "!ops:example.org");
+  EXPECT_EQ(RoomOf(new_jwt.ReadJson()), "!ops:example.org");
 }
 
 TEST_F(SecurityTest, JwtWithWrongSignatureIsRefused) {
