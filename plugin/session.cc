@@ -155,7 +155,11 @@ void Session::Recheck() {
     identity_.reset();
     return;
   }
-  Increment(hub_->counters.tokens_revoked);
+  CloseForToken(reason, hub_->counters.tokens_revoked);
+}
+
+void Session::CloseForToken(std::string_view reason, std::atomic<uint64_t>& counter) {
+  Increment(counter);
   hub_->log.Info(absl::StrCat("closing ", peer_, ": ", ToAbsl(reason), " (", identity_->subject, ")"));
   Send(SharedMessage(ErrorMessage(error_code::kUnauthorized, std::string(reason))));
   Close({websocket::close_code::policy_error, std::string(reason)});
@@ -389,10 +393,7 @@ void Session::OnTimer(beast::error_code error) {
   if (token_expiry_ && now >= *token_expiry_) {
     // A token is a grant for a time, not for as long as the connection lasts: the client must reconnect
     // with a fresh one.
-    Increment(hub_->counters.tokens_expired);
-    hub_->log.Info(absl::StrCat("closing ", peer_, ": the token of ", identity_->subject, " expired"));
-    Send(SharedMessage(ErrorMessage(error_code::kUnauthorized, "token expired")));
-    return Close({websocket::close_code::policy_error, "token expired"});
+    return CloseForToken("token expired", hub_->counters.tokens_expired);
   }
   if (config.inactivity_timeout != absl::ZeroDuration() &&
       now >= last_activity_ + ToChrono(config.inactivity_timeout)) {

@@ -73,6 +73,8 @@ class Session final : public std::enable_shared_from_this<Session>, public Event
   void ArmTimer();
   void OnTimer(boost::beast::error_code error);
   void Close(const boost::beast::websocket::close_reason& reason);
+  // The token stopped admitting the connection: an unauthorized error saying `reason`, then 1008.
+  void CloseForToken(std::string_view reason, std::atomic<uint64_t>& counter);
   void CutSlowConsumer();
   // Frees the session's subscriptions and its place among open connections, once. The session leaves
   // hub->sessions only when it is destroyed, i.e. when its last operation has finished.

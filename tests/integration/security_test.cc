@@ -125,7 +125,7 @@ TEST_F(SecurityTest, ConnectionIsClosedWhenItsJwtExpires) {
   EXPECT_EQ(client.ReadUntilClosed().code, websocket::close_code::policy_error);
   EXPECT_EQ(plugin_->Stat("tokens_expired"), 1u);
   EXPECT_EQ(plugin_->Stat("subscriptions_active"), 0u);
-  EXPECT_THAT(plugin_->logs().lines(), ::testing::Contains(::testing::HasSubstr("the token of agent-7 expired")));
+  EXPECT_THAT(plugin_->logs().lines(), ::testing::Contains(::testing::HasSubstr(": token expired (agent-7)")));
 }
 
 TEST_F(SecurityTest, ARevokedTokenIsClosedAndTheOthersStay) {
