@@ -4,6 +4,7 @@
 #ifndef ARMORCLAW_EVENTBUS_PLUGIN_CLIENT_STREAM_H_
 #define ARMORCLAW_EVENTBUS_PLUGIN_CLIENT_STREAM_H_
 
+#include <memory>
 #include <optional>
 #include <utility>
 
@@ -22,9 +23,10 @@ class ClientStream {
   using executor_type = CorkedSocket::executor_type;
   using next_layer_type = CorkedSocket;
 
-  // `tls` null: plain WebSocket. Otherwise it must outlive the stream.
-  ClientStream(CorkedSocket::socket_type socket, boost::asio::ssl::context* tls) : corked_(std::move(socket)) {
-    if (tls != nullptr) tls_.emplace(corked_, *tls);
+  // `tls` null: plain WebSocket.
+  ClientStream(CorkedSocket::socket_type socket, std::shared_ptr<boost::asio::ssl::context> tls)
+      : corked_(std::move(socket)), tls_context_(std::move(tls)) {
+    if (tls_context_) tls_.emplace(corked_, *tls_context_);
   }
   ClientStream(const ClientStream&) = delete;  // tls_ refers to corked_.
   ClientStream& operator=(const ClientStream&) = delete;
@@ -84,6 +86,8 @@ class ClientStream {
 
  private:
   CorkedSocket corked_;
+  // Kept for the stream's lifetime: a certificate reload replaces the server's context, not this one.
+  std::shared_ptr<boost::asio::ssl::context> tls_context_;
   std::optional<boost::asio::ssl::stream<CorkedSocket&>> tls_;
 };
 

@@ -24,6 +24,8 @@ std::string Counters::ToJson(uint64_t last_sequence, uint64_t ingest_queue_depth
       {"tokens_revoked", read(tokens_revoked)},
       {"auth_reloads", read(auth_reloads)},
       {"auth_reload_failures", read(auth_reload_failures)},
+      {"tls_reloads", read(tls_reloads)},
+      {"tls_reload_failures", read(tls_reload_failures)},
       {"subscriptions_active", read(subscriptions_active)},
       {"slow_consumers_disconnected", read(slow_consumers_disconnected)},
       {"inactive_disconnected", read(inactive_disconnected)},

@@ -43,6 +43,8 @@ struct Counters {
   std::atomic<uint64_t> tokens_revoked{0};
   std::atomic<uint64_t> auth_reloads{0};
   std::atomic<uint64_t> auth_reload_failures{0};
+  std::atomic<uint64_t> tls_reloads{0};
+  std::atomic<uint64_t> tls_reload_failures{0};
   std::atomic<uint64_t> subscriptions_active{0};
   std::atomic<uint64_t> slow_consumers_disconnected{0};
   std::atomic<uint64_t> inactive_disconnected{0};

@@ -32,10 +32,11 @@ struct Hub {
         sockets_by_address(static_cast<size_t>(config.max_connections_per_address)) {}
 
   const Config config;
-  // Null: authentication is off. Replaced by the AuthReloader when the files change.
+  // Null: authentication is off. Replaced when the files change (Server::ReloadAuthentication).
   std::shared_ptr<const Authenticator> authenticator;
-  // Null: plain ws://. Set before the first connection, read-only afterwards.
-  std::unique_ptr<boost::asio::ssl::context> tls;
+  // Null: plain ws://. Replaced when the certificate is reloaded; each connection keeps the one it began
+  // with.
+  std::shared_ptr<boost::asio::ssl::context> tls;
   const HostLog log;
   Counters& counters;
   SubscriptionIndex index;

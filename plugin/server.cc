@@ -25,8 +25,8 @@ std::string HostForUrl(const asio::ip::address& address) {
 }
 
 // TLS 1.2 and later, no renegotiation (a renegotiation could make a send wait for a read).
-absl::StatusOr<std::unique_ptr<asio::ssl::context>> LoadTls(const Config& config) {
-  auto tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+absl::StatusOr<std::shared_ptr<asio::ssl::context>> LoadTls(const Config& config) {
+  auto tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
   tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                    asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
                    asio::ssl::context::single_dh_use);
@@ -65,7 +65,18 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Listen(asio::io_context& io, con
     if (!tls.ok()) return tls.status();
     server->hub_->tls = *std::move(tls);
   }
-  if (server->hub_->authenticator) server->auth_reloader_.emplace(io, server->hub_);
+  Server* const watcher = server.get();
+  if (server->hub_->authenticator) {
+    std::vector<std::string> files;
+    for (const std::string& path : {config.auth_tokens_file, config.auth_jwt_secret_file}) {
+      if (!path.empty()) files.push_back(path);
+    }
+    server->auth_watch_.emplace(io, std::move(files), [watcher] { watcher->ReloadAuthentication(); });
+  }
+  if (server->hub_->tls) {
+    server->tls_watch_.emplace(io, std::vector{config.tls_cert_file, config.tls_key_file},
+                               [watcher] { watcher->ReloadTls(); });
+  }
   tcp::acceptor& acceptor = server->acceptor_;
   if (!error) acceptor.open(endpoint.protocol(), error);
   if (!error) acceptor.set_option(asio::socket_base::reuse_address(true), error);
@@ -84,7 +95,43 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Listen(asio::io_context& io, con
 
 void Server::Start() {
   Accept();
-  if (auth_reloader_) auth_reloader_->Start();
+  if (auth_watch_) auth_watch_->Start();
+  if (tls_watch_) tls_watch_->Start();
+}
+
+void Server::StopWatching() {
+  if (auth_watch_) auth_watch_->Stop();
+  if (tls_watch_) tls_watch_->Stop();
+}
+
+void Server::ReloadAuthentication() {
+  const Config& config = hub_->config;
+  auto authenticator = Authenticator::Create(config.auth_tokens_file, config.auth_jwt_secret_file,
+                                             {config.auth_jwt_audience, config.auth_jwt_issuer});
+  if (!authenticator.ok()) {
+    Increment(hub_->counters.auth_reload_failures);
+    hub_->log.Warn(absl::StrCat("cannot reload the authentication files, the previous ones stay in force: ",
+                                authenticator.status().message()));
+    return;
+  }
+  hub_->authenticator = *std::move(authenticator);
+  Increment(hub_->counters.auth_reloads);
+  hub_->log.Info(absl::StrCat("authentication reloaded: ", hub_->authenticator->Describe()));
+  const std::vector<Session*> sessions(hub_->sessions.begin(), hub_->sessions.end());
+  for (Session* session : sessions) session->Recheck();
+}
+
+void Server::ReloadTls() {
+  auto tls = LoadTls(hub_->config);
+  if (!tls.ok()) {
+    Increment(hub_->counters.tls_reload_failures);
+    hub_->log.Warn(absl::StrCat("cannot reload the TLS files, the previous ones stay in force: ",
+                                tls.status().message()));
+    return;
+  }
+  hub_->tls = *std::move(tls);
+  Increment(hub_->counters.tls_reloads);
+  hub_->log.Info("TLS certificate reloaded: new connections get the new one");
 }
 
 void Server::Accept() {
@@ -136,7 +183,7 @@ void Server::BeginShutdown(std::function<void()> all_closed) {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
   retry_timer_.cancel();
-  if (auth_reloader_) auth_reloader_->Stop();
+  StopWatching();
   if (hub_->sessions.empty()) return all_closed();
   hub_->on_all_closed = std::move(all_closed);
   // GoAway may end a session at once, which changes the set: walk a copy.
@@ -148,7 +195,7 @@ void Server::Abort() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
   retry_timer_.cancel();
-  if (auth_reloader_) auth_reloader_->Stop();
+  StopWatching();
   const std::vector<Session*> sessions(hub_->sessions.begin(), hub_->sessions.end());
   for (Session* session : sessions) session->Abort();
 }

@@ -13,11 +13,11 @@
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/steady_timer.hpp"
-#include "plugin/auth_reloader.h"
 #include "plugin/config.h"
 #include "plugin/corked_socket.h"
 #include "plugin/counters.h"
 #include "plugin/event.h"
+#include "plugin/file_watch.h"
 #include "plugin/host_log.h"
 #include "plugin/hub.h"
 
@@ -35,7 +35,7 @@ class Server {
   const std::string& url() const { return url_; }
 
   // The rest runs on the I/O thread (Start may also run before it starts).
-  // Starts accepting connections and, when authentication is on, watching its files.
+  // Starts accepting connections and watching the authentication and TLS files, if any.
   void Start();
   // Hands each event, in order, to the connections whose subscriptions match it, then sends each of
   // those connections its share with as few socket writes as possible. Returns the deliveries.
@@ -50,12 +50,20 @@ class Server {
   Server(boost::asio::io_context& io, std::shared_ptr<Hub> hub);
   void Accept();
   void OnAccept(boost::system::error_code error, CorkedSocket::socket_type socket);
+  // The authentication files changed: the new tokens and secret apply to new connections, and every
+  // session checks its token again. If they do not load, the previous ones stay.
+  void ReloadAuthentication();
+  // The certificate or key changed: new connections get the new pair; open ones keep theirs. If the
+  // pair does not load (one file replaced, not yet the other), the previous one stays.
+  void ReloadTls();
+  void StopWatching();
 
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;
   const std::shared_ptr<Hub> hub_;
-  std::optional<AuthReloader> auth_reloader_;  // When authentication is on.
+  std::optional<FileWatch> auth_watch_;  // When authentication is on.
+  std::optional<FileWatch> tls_watch_;   // When TLS is on.
   std::string url_;
 };
 

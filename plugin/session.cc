@@ -43,7 +43,7 @@ Session::Session(CorkedSocket::socket_type socket, AddressLimit::Key address, st
     : hub_(std::move(hub)),
       peer_(PeerOf(socket)),
       address_(std::move(address)),
-      ws_(std::move(socket), hub_->tls.get()),
+      ws_(std::move(socket), hub_->tls),
       timer_(ws_.get_executor()),
       subscribe_budget_(static_cast<double>(hub_->config.subscribe_rate), Clock::now()) {
   hub_->sessions.insert(this);

@@ -60,31 +60,82 @@ class TlsTest : public ::testing::Test {
   std::filesystem::path dir_;
 };
 
+// A Beast wss:// client that trusts only the certificate in `trusted`, subscribed to every event.
+class BeastTlsClient {
+ public:
+  BeastTlsClient(const std::string& url, const std::string& trusted) : ws_(io_, tls_) {
+    const std::string port = url.substr(16, url.rfind('/') - 16);  // After "wss://127.0.0.1:".
+    tls_.load_verify_file(trusted);
+    // On the stream: OpenSSL copied the context's verify mode when the stream was made.
+    ws_.next_layer().set_verify_mode(asio::ssl::verify_peer);
+    asio::connect(beast::get_lowest_layer(ws_), asio::ip::tcp::resolver(io_).resolve("127.0.0.1", port));
+    ws_.next_layer().set_verify_callback(asio::ssl::host_name_verification("127.0.0.1"));
+    ws_.next_layer().handshake(asio::ssl::stream_base::client);
+    ws_.handshake("127.0.0.1:" + port, "/events");
+    ws_.write(asio::buffer(std::string(R"({"type":"subscribe","data":{"filter":{}}})")));
+    EXPECT_EQ(ReadJson().at("type"), "subscribed");
+  }
+
+  boost::json::value ReadJson() {
+    beast::flat_buffer buffer;
+    ws_.read(buffer);
+    return boost::json::parse(beast::buffers_to_string(buffer.data()));
+  }
+  void Close() { ws_.close(websocket::close_code::normal); }
+
+ private:
+  asio::io_context io_;
+  asio::ssl::context tls_{asio::ssl::context::tls_client};
+  websocket::stream<asio::ssl::stream<asio::ip::tcp::socket>> ws_;
+};
+
 TEST_F(TlsTest, BeastClientOverOpenSslReceivesEvents) {
   RunningPlugin plugin(Config{{"tls_cert_file", Path("a", "cert")}, {"tls_key_file", Path("a", "key")}});
   ASSERT_THAT(plugin.url(), ::testing::StartsWith("wss://127.0.0.1:"));
-  const std::string port = plugin.url().substr(16, plugin.url().rfind('/') - 16);
-
-  asio::io_context io;
-  asio::ssl::context tls(asio::ssl::context::tls_client);
-  tls.load_verify_file(Path("a", "cert"));
-  tls.set_verify_mode(asio::ssl::verify_peer);
-  websocket::stream<asio::ssl::stream<asio::ip::tcp::socket>> ws(io, tls);
-  asio::connect(beast::get_lowest_layer(ws), asio::ip::tcp::resolver(io).resolve("127.0.0.1", port));
-  ws.next_layer().set_verify_callback(asio::ssl::host_name_verification("127.0.0.1"));
-  ws.next_layer().handshake(asio::ssl::stream_base::client);
-  ws.handshake("127.0.0.1:" + port, "/events");
-  ws.write(asio::buffer(std::string(R"({"type":"subscribe","data":{"filter":{}}})")));
-  beast::flat_buffer buffer;
-  ws.read(buffer);
-  EXPECT_EQ(boost::json::parse(beast::buffers_to_string(buffer.data())).at("type"), "subscribed");
+  BeastTlsClient client(plugin.url(), Path("a", "cert"));
   const std::string event = R"({"type":"m.room.message","room_id":"!r:x","sender":"@a:x","content":{"body":"tls"}})";
   plugin.Publish(event);
-  buffer.clear();
-  ws.read(buffer);
-  EXPECT_EQ(boost::json::parse(beast::buffers_to_string(buffer.data())).at("data").at("event"),
-            boost::json::parse(event));
-  ws.close(websocket::close_code::normal);
+  EXPECT_EQ(client.ReadJson().at("data").at("event"), boost::json::parse(event));
+  client.Close();
+}
+
+TEST_F(TlsTest, ARenewedCertificateIsServedWithoutARestart) {
+  // The plugin reads its own copies, which the test replaces the way an operator installs a renewal.
+  std::filesystem::copy_file(Path("a", "cert"), Path("live", "cert"));
+  std::filesystem::copy_file(Path("a", "key"), Path("live", "key"));
+  RunningPlugin plugin(Config{{"tls_cert_file", Path("live", "cert")}, {"tls_key_file", Path("live", "key")}});
+  BeastTlsClient before(plugin.url(), Path("a", "cert"));
+
+  for (const char* kind : {"key", "cert"}) {
+    std::filesystem::copy_file(Path("b", kind), Path("next", kind));
+    std::filesystem::rename(Path("next", kind), Path("live", kind));
+  }
+  plugin.AwaitStat("tls_reloads", 1);
+  // New connections get the new certificate: a client trusting only the old one fails its handshake.
+  EXPECT_THROW(BeastTlsClient(plugin.url(), Path("a", "cert")), boost::system::system_error);
+  BeastTlsClient after(plugin.url(), Path("b", "cert"));
+  // The connection made before the renewal goes on.
+  const std::string event = R"({"type":"m.room.message","room_id":"!r:x","sender":"@a:x","content":{"body":"renewed"}})";
+  plugin.Publish(event);
+  EXPECT_EQ(before.ReadJson().at("data").at("event"), boost::json::parse(event));
+  EXPECT_EQ(after.ReadJson().at("data").at("event"), boost::json::parse(event));
+  before.Close();
+  after.Close();
+}
+
+TEST_F(TlsTest, AMismatchedRenewalKeepsThePreviousCertificate) {
+  std::filesystem::copy_file(Path("a", "cert"), Path("live", "cert"));
+  std::filesystem::copy_file(Path("a", "key"), Path("live", "key"));
+  RunningPlugin plugin(Config{{"tls_cert_file", Path("live", "cert")}, {"tls_key_file", Path("live", "key")}});
+  // Only the key is replaced: it does not belong to the certificate.
+  std::filesystem::copy_file(Path("b", "key"), Path("next", "key"));
+  std::filesystem::rename(Path("next", "key"), Path("live", "key"));
+  plugin.AwaitStat("tls_reload_failures", 1);
+  EXPECT_THAT(plugin.logs().lines(),
+              ::testing::Contains(::testing::AllOf(::testing::HasSubstr("cannot reload the TLS files"),
+                                                   ::testing::HasSubstr("key values mismatch"))));
+  BeastTlsClient still(plugin.url(), Path("a", "cert"));
+  still.Close();
 }
 
 TEST_F(TlsTest, PlainClientCannotTalkToATlsListener) {
