@@ -65,6 +65,7 @@ for b in eventbus-bench armorclaw-eventbus-host baseline-fanout-server ideal-fan
   [[ -x $bin/$b ]] || { echo "run-benchmarks.sh: $bin/$b is missing; build it first" >&2; exit 2; }
 done
 mkdir -p "$(dirname "$out")" "$out.d"
+touch "$out"
 logs=$out.d
 table=${out%.jsonl}.dat
 
@@ -190,7 +191,9 @@ fi
 {
   for s in ours baseline ideal; do
     echo "# $s"
-    grep "\"label\":\"$s\"" "$out" | grep '"mode":"load"' | grep '"filter":"all"' |
+    # awk, not grep: a server without such runs (--servers, --rows) is an empty block, not a failed pipeline
+    # that set -e would end the script on.
+    awk -v label="\"label\":\"$s\"" 'index($0, label) && /"mode":"load"/ && /"filter":"all"/' "$out" |
       sed -E 's/.*"row":"([^"]*)".*"clients":([0-9]+),"rate":([0-9.e+]+).*"lost":([0-9]+).*"deliveries_per_s":([0-9.]+).*"p99":([0-9.]+).*"valid":(true|false).*/\1 \2 \3 \5 \6 \4 \7/' |
       awk -v s="$s" '{ print $2 * $3, s, $0 }' | sort -k1,1g | cut -d' ' -f2-
     printf '\n\n'
