@@ -10,7 +10,7 @@
 #                     file (default: a new build/bench/results-<UTC time>.jsonl per invocation)
 #   --seconds S       length of each load run (default 10)
 #   --idle-seconds S  length of the idle hold (default 10)
-#   --stalled-seconds S  length of each run of the stalled row (default 30)
+#   --stalled-seconds S  length of each run of the stalled row (default 60)
 #   --rows LIST       comma-separated subset of: fanout100,fanout1000,saturation,rooms,idle,stalled
 #                     (default all)
 #   --servers LIST    comma-separated subset of: ours,baseline,ideal (default all)
@@ -26,7 +26,7 @@
 #   saturation   1000 clients, filter {}, each of --saturation-rates
 #   rooms        1000 clients, 100 rooms, filter by room, 10000 events/s (ideal: not applicable)
 #   idle         N subscribed connections without events (ideal: not applicable)
-#   stalled      memory when clients stop reading (eventbus-bench --stalled), filter {}, 250 events/s of 4096
+#   stalled      memory when clients stop reading (eventbus-bench --stalled), filter {}, 125 events/s of 4096
 #                bytes: ours with 1000 clients of which 0, then 100, stall, and 100 stalled again with
 #                max_queue_bytes = 1 MiB; then ours and baseline with 100 clients of which 0, then 10, stall
 #                (the baseline cannot serve 1000 clients at this load). Ideal: not applicable. Not plotted.
@@ -41,7 +41,7 @@ run_id=$(date -u +%Y%m%dT%H%M%SZ)
 out=$root/build/bench/results-$run_id.jsonl
 seconds=10
 idle_seconds=10
-stalled_seconds=30
+stalled_seconds=60
 rows=fanout100,fanout1000,saturation,rooms,idle,stalled
 servers=ours,baseline,ideal
 saturation_rates=2000,3000,4000
@@ -202,11 +202,12 @@ if has "$rows" idle; then
   done
 fi
 if has "$rows" stalled; then
-  # 1 MB/s to each client: a stalled one fills the kernel's socket buffers and 8 MiB of queue in seconds, and
-  # the server's close (handshake_timeout after the cut) comes well within the run. The baseline buffers
-  # without bound, so its memory grows for as long as the run: --stalled-seconds is what caps it.
+  # 0.5 MB/s to each client: a stalled one fills the kernel's socket buffers (about 4 MB) and 8 MiB of queue
+  # in about 25 s, and the server closes it handshake_timeout (10 s) later, well within the default 60 s; at
+  # 1000 clients, more would saturate the load generator's core. The baseline buffers without bound, so its
+  # memory grows for as long as the run: --stalled-seconds is what caps it.
   row=stalled
-  stalled_run=(--rate 250 --payload 4096 --seconds "$stalled_seconds")
+  stalled_run=(--rate 125 --payload 4096 --seconds "$stalled_seconds")
   if has "$servers" ours; then
     bench ours --clients 1000 --stalled 0 "${stalled_run[@]}"
     bench ours --clients 1000 --stalled 100 "${stalled_run[@]}"
