@@ -232,6 +232,7 @@ struct Options {
   int rooms = 1;
   bool filter_room = false;
   int payload = 512;
+  int stalled = 0;
   bool idle = false;
   bool json = false;
   bool require_exact = false;
@@ -258,10 +259,17 @@ at R events/s, checks every delivery and reports latency, loss and the server's 
   --filter all|room       all: every client subscribes with {} ; room: client c subscribes to room c mod K
                           (default all)
   --payload BYTES         length of each event line (default 512)
+  --stalled K             K of the N clients subscribe, then never read again once the events start:
+                          client i stalls when i*K mod N < K (every N/K-th client from client 0 when K
+                          divides N). They are left out of the delivery checks; the report says how many
+                          of them the server closed (its side of the connection no longer ESTABLISHED in
+                          /proc/net/tcp), and the run waits up to --drain-seconds for the server to close
+                          them all (default 0)
   --idle                  hold N subscribed connections without events for S seconds; report the server's
                           memory per connection and its CPU use while idle
   --json                  print one JSON object on stdout instead of a summary
-  --require-exact         exit 1 if anything was lost, duplicated, reordered or misdelivered
+  --require-exact         exit 1 if anything was lost, duplicated, reordered or misdelivered, or if the
+                          server left a --stalled client open
   --drain-seconds D       after the last event, wait at most D s for outstanding deliveries (default 10)
   --start-timeout T       seconds to wait for the listening line (default 30)
   --connect-timeout T     seconds to connect and subscribe all clients (default 120)
@@ -271,7 +279,8 @@ at R events/s, checks every delivery and reports latency, loss and the server's 
   -h, --help              this help
 
 Exit status: 0 when the run completed (loss is a measured figure, not a failure), 1 with --require-exact
-when a delivery was lost, duplicated, reordered or misdelivered, 2 on a bad command line or a setup failure
+when a delivery was lost, duplicated, reordered or misdelivered or a stalled client was left open, 2 on a
+bad command line or a setup failure
 (server did not start, a client could not connect or subscribe, the server died).
 )";
 
@@ -335,6 +344,8 @@ bool ParseOptions(int argc, char** argv, Options& o, std::string& error) {
       }
     } else if (arg == "--payload") {
       ok = integer(o.payload, 0);
+    } else if (arg == "--stalled") {
+      ok = integer(o.stalled, 0);
     } else if (arg == "--idle") {
       o.idle = true;
     } else if (arg == "--json") {
@@ -363,6 +374,14 @@ bool ParseOptions(int argc, char** argv, Options& o, std::string& error) {
   }
   if (o.server_cmd.empty()) {
     error = "--server-cmd is required";
+    return false;
+  }
+  if (o.stalled > o.clients) {
+    error = "--stalled: at most --clients";
+    return false;
+  }
+  if (o.stalled > 0 && o.idle) {
+    error = "--stalled needs an event stream; it cannot be used with --idle";
     return false;
   }
   if (o.payload > 1'000'000) {
@@ -394,6 +413,7 @@ struct Client {
   int fd = -1;
   ClientState state = ClientState::kNotStarted;
   uint32_t room = 0;
+  bool stalled = false;  // --stalled: read until subscribed, never after; expects nothing.
   // Bytes of an incomplete frame (or HTTP response) carried over to the next read; allocated on first use.
   std::unique_ptr<char[]> carry;
   uint32_t carry_bytes = 0;
@@ -437,6 +457,7 @@ class Bench {
   void StopServer();
   void SampleServerRss();
   void DrainServerStdout();
+  uint32_t StalledStillOpen() const;
 
   // Clients.
   bool ConnectAll();
@@ -508,6 +529,7 @@ class Bench {
   int64_t generator_lag_max_ns_ = 0;
   size_t stdin_backlog_max_ = 0;
   uint64_t incomplete_clients_ = 0;
+  uint32_t stalled_open_ = 0;  // Stalled clients whose connection the server had not closed when last looked.
   uint64_t expected_total_ = 0;
   int64_t last_delivery_ns_ = 0;
   LatencyHistogram histogram_;
@@ -666,6 +688,32 @@ void Bench::DrainServerStdout() {
     }
     return;
   }
+}
+
+// The bench never reads a stalled socket, so it cannot see the server close it: the FIN waits behind the
+// bytes the server could not send. The kernel's socket table shows it: the server's end of each stalled
+// connection (local port = the server's, remote port = the client's) leaves ESTABLISHED, or is gone.
+uint32_t Bench::StalledStillOpen() const {
+  std::vector<bool> stalled_port(65536);
+  for (const Client& c : clients_) {
+    sockaddr_in local{};
+    socklen_t length = sizeof local;
+    if (c.stalled && c.fd >= 0 && getsockname(c.fd, reinterpret_cast<sockaddr*>(&local), &length) == 0) {
+      stalled_port[ntohs(local.sin_port)] = true;
+    }
+  }
+  // Lines of "sl: LOCALADDR:PORT REMADDR:PORT STATE ...", in hex; the first line is a header.
+  const std::string table = ReadSmallFile("/proc/net/tcp");
+  uint32_t open = 0;
+  for (size_t at = table.find('\n'); at != std::string::npos; at = table.find('\n', at + 1)) {
+    unsigned local_port = 0, remote_port = 0, state = 0;
+    if (sscanf(table.c_str() + at + 1, " %*u: %*x:%x %*x:%x %x", &local_port, &remote_port, &state) == 3 &&
+        local_port == server_port_ && remote_port < stalled_port.size() && stalled_port[remote_port] &&
+        state == TCP_ESTABLISHED) {
+      ++open;
+    }
+  }
+  return open;
 }
 
 // ---- clients
@@ -1093,7 +1141,10 @@ int Bench::Run() {
   for (size_t i = 0; i < clients_.size(); ++i) {
     Client& c = clients_[i];
     c.room = static_cast<uint32_t>(i % rooms);
-    c.expected = !o_.filter_room ? total_events_ : total_events_ / rooms + (c.room < total_events_ % rooms ? 1 : 0);
+    c.stalled = i * static_cast<uint64_t>(o_.stalled) % clients_.size() < static_cast<uint64_t>(o_.stalled);
+    c.expected = c.stalled        ? 0
+                 : !o_.filter_room ? total_events_
+                                   : total_events_ / rooms + (c.room < total_events_ % rooms ? 1 : 0);
     expected_total_ += c.expected;
     words += (c.expected + 63) / 64;
   }
@@ -1150,6 +1201,12 @@ int Bench::RunLoad() {
   // Let the last subscriptions settle on the server before the clock starts.
   int64_t settle_until = MonoNs() + 100'000'000;
   while (MonoNs() < settle_until) PollOnce(settle_until - MonoNs());
+  // Unwatched, a stalled client's socket is never read again: its receive buffer fills, then the server's
+  // send buffer, and what happens next is up to the server.
+  for (const Client& c : clients_) {
+    if (c.stalled) epoll_ctl(epoll_, EPOLL_CTL_DEL, c.fd, nullptr);
+  }
+  stalled_open_ = static_cast<uint32_t>(o_.stalled);
 
   t0_ = MonoNs();
   const int64_t server_cpu_start = ProcessCpuNs(server_pid_);
@@ -1176,7 +1233,7 @@ int Bench::RunLoad() {
       send_end_ns_ = now;
       bench_cpu_send_ns_ = SelfCpuNs() - bench_cpu_start;
     }
-    if (send_done && incomplete_clients_ == 0) break;
+    if (send_done && incomplete_clients_ == 0 && stalled_open_ == 0) break;
     const int64_t drain_deadline =
         (send_done ? send_end_ns_ : send_deadline) + static_cast<int64_t>(o_.drain_seconds * 1e9);
     if (now >= drain_deadline) break;
@@ -1192,6 +1249,8 @@ int Bench::RunLoad() {
       }
       SampleServerRss();
       if (!ServerAlive() || g_interrupted) break;
+      // Only then: the others are what the run is about, and reading the socket table costs the bench CPU.
+      if (send_done && incomplete_clients_ == 0 && stalled_open_ > 0) stalled_open_ = StalledStillOpen();
     }
     int64_t wake = std::min(drain_deadline, last_check + 100'000'000);
     if (produced_ < total_events_) wake = std::min(wake, DueNs(produced_));
@@ -1213,9 +1272,10 @@ int Bench::RunLoad() {
   cpu_busy_pct_[0] = BusyPercent(cpu_start[0], ReadCpuJiffies(o_.server_cpu));
   cpu_busy_pct_[1] = BusyPercent(cpu_start[1], ReadCpuJiffies(o_.bench_cpu));
   SampleServerRss();
+  if (stalled_open_ > 0) stalled_open_ = StalledStillOpen();
   const uint64_t lost = expected_total_ - counters_.delivered;
   const bool exact = lost == 0 && counters_.duplicated == 0 && counters_.reordered == 0 &&
-                     counters_.misdelivered == 0 && counters_.unexpected_messages == 0;
+                     counters_.misdelivered == 0 && counters_.unexpected_messages == 0 && stalled_open_ == 0;
   return o_.require_exact && !exact ? 1 : 0;
 }
 
@@ -1254,6 +1314,7 @@ void Bench::ReportLoad() {
   const double send_s = std::max(1e-9, static_cast<double>(send_end_ns_ - t0_) / 1e9);
   const double delivery_s = std::max(o_.seconds, static_cast<double>(last_delivery_ns_ - t0_) / 1e9);
   const uint64_t lost = expected_total_ - counters_.delivered;
+  const uint32_t stalled_closed = static_cast<uint32_t>(o_.stalled) - stalled_open_;
   const double deliveries_per_s = counters_.delivered == 0 ? 0 : static_cast<double>(counters_.delivered) / delivery_s;
   const double bench_cpu_pct = 100.0 * static_cast<double>(bench_cpu_send_ns_) / 1e9 / send_s;
   const double server_cpu_pct = server_cpu_ns_ < 0 ? -1 : 100.0 * static_cast<double>(server_cpu_ns_) / 1e9 / interval_s;
@@ -1296,7 +1357,7 @@ void Bench::ReportLoad() {
         "\"filter\":\"%s\",\"rooms\":%d,\"payload\":%d,\"events\":%" PRIu64 ",\"expected\":%" PRIu64
         ",\"delivered\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"duplicated\":%" PRIu64 ",\"reordered\":%" PRIu64
         ",\"misdelivered\":%" PRIu64 ",\"unexpected_messages\":%" PRIu64 ",\"clients_closed\":%" PRIu64
-        ",\"deliveries_per_s\":%.0f,\"offered_deliveries_per_s\":%.0f,"
+        ",\"stalled\":%d,\"stalled_closed\":%u,\"deliveries_per_s\":%.0f,\"offered_deliveries_per_s\":%.0f,"
         "\"latency_ms\":{\"p50\":%s,\"p90\":%s,\"p99\":%s,\"p999\":%s,\"max\":%s},"
         "\"server_cpu_ns_per_delivery\":%.0f,\"server_cpu_pct\":%.1f,\"server_rss_kb\":%" PRId64
         ",\"bench_cpu_pct\":%.1f,\"bench_cpu_max_1s_pct\":%.1f,\"cpu_busy_pct\":{\"server_cpu\":%.1f,\"bench_cpu\":%.1f},"
@@ -1305,7 +1366,8 @@ void Bench::ReportLoad() {
         JsonString(o_.label).c_str(), JsonString(o_.server_cmd).c_str(), o_.clients, o_.rate, o_.seconds,
         o_.filter_room ? "room" : "all", o_.rooms, o_.payload, total_events_, expected_total_, counters_.delivered,
         lost, counters_.duplicated, counters_.reordered, counters_.misdelivered, counters_.unexpected_messages,
-        counters_.clients_closed, deliveries_per_s, static_cast<double>(expected_total_) / o_.seconds,
+        counters_.clients_closed, o_.stalled, stalled_closed, deliveries_per_s,
+        static_cast<double>(expected_total_) / o_.seconds,
         Ms(p(0.5)).c_str(), Ms(p(0.9)).c_str(), Ms(p(0.99)).c_str(), Ms(p(0.999)).c_str(),
         Ms(histogram_.max()).c_str(), server_cpu_per_delivery, server_cpu_pct, server_rss_peak_kb_, bench_cpu_pct,
         bench_cpu_max_1s_pct_, cpu_busy_pct_[0], cpu_busy_pct_[1], Ms(generator_lag_max_ns_).c_str(), stdin_backlog_max_,
@@ -1321,6 +1383,11 @@ void Bench::ReportLoad() {
                 ", misdelivered %" PRIu64 ", other messages %" PRIu64 ", clients closed %" PRIu64 ")\n",
                 counters_.delivered, expected_total_, lost, counters_.duplicated, counters_.reordered,
                 counters_.misdelivered, counters_.unexpected_messages, counters_.clients_closed);
+    if (o_.stalled > 0) {
+      std::printf("  stalled    %d of the %d clients stopped reading when the events started (not counted above); "
+                  "the server closed %u of them\n",
+                  o_.stalled, o_.clients, stalled_closed);
+    }
     std::printf("  rate       %.0f deliveries/s (offered %.0f)\n", deliveries_per_s,
                 static_cast<double>(expected_total_) / o_.seconds);
     std::printf("  latency ms p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n", Ms(p(0.5)).c_str(), Ms(p(0.9)).c_str(),

@@ -10,7 +10,9 @@
 #                     file (default: a new build/bench/results-<UTC time>.jsonl per invocation)
 #   --seconds S       length of each load run (default 10)
 #   --idle-seconds S  length of the idle hold (default 10)
-#   --rows LIST       comma-separated subset of: fanout100,fanout1000,saturation,rooms,idle (default all)
+#   --stalled-seconds S  length of each run of the stalled row (default 60)
+#   --rows LIST       comma-separated subset of: fanout100,fanout1000,saturation,rooms,idle,stalled
+#                     (default all)
 #   --servers LIST    comma-separated subset of: ours,baseline,ideal (default all)
 #   --saturation-rates LIST   event rates of the saturation row (default 2000,3000,4000)
 #   --idle-clients N  connections of the idle row (default 19000)
@@ -18,12 +20,16 @@
 #                     (other processes; the machine is shared), then run anyway (default 0: do not wait)
 #   --plot            also run gnuplot on the table: docs/benchmarks.png
 #
-# Rows (every event line 512 bytes):
+# Rows (every event line 512 bytes, but in the stalled row):
 #   fanout100    100 clients, filter {}, 1000 events/s
 #   fanout1000   1000 clients, filter {}, 1000 events/s
 #   saturation   1000 clients, filter {}, each of --saturation-rates
 #   rooms        1000 clients, 100 rooms, filter by room, 10000 events/s (ideal: not applicable)
 #   idle         N subscribed connections without events (ideal: not applicable)
+#   stalled      memory when clients stop reading (eventbus-bench --stalled), filter {}, 125 events/s of 4096
+#                bytes: ours with 1000 clients of which 0, then 100, stall, and 100 stalled again with
+#                max_queue_bytes = 1 MiB; then ours and baseline with 100 clients of which 0, then 10, stall
+#                (the baseline cannot serve 1000 clients at this load). Ideal: not applicable. Not plotted.
 # Server logs and the bench's stderr go to <out>.d/*.log. The machine should be otherwise idle: every run
 # reports the CPU other processes took ("warnings"), and a run where the load generator saturated its own
 # core is marked "valid": false.
@@ -35,7 +41,8 @@ run_id=$(date -u +%Y%m%dT%H%M%SZ)
 out=$root/build/bench/results-$run_id.jsonl
 seconds=10
 idle_seconds=10
-rows=fanout100,fanout1000,saturation,rooms,idle
+stalled_seconds=60
+rows=fanout100,fanout1000,saturation,rooms,idle,stalled
 servers=ours,baseline,ideal
 saturation_rates=2000,3000,4000
 idle_clients=19000
@@ -48,6 +55,7 @@ while [[ $# -gt 0 ]]; do
     --out) out=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --idle-seconds) idle_seconds=$2; shift 2 ;;
+    --stalled-seconds) stalled_seconds=$2; shift 2 ;;
     --rows) rows=$2; shift 2 ;;
     --servers) servers=$2; shift 2 ;;
     --saturation-rates) saturation_rates=$2; shift 2 ;;
@@ -65,6 +73,7 @@ for b in eventbus-bench armorclaw-eventbus-host baseline-fanout-server ideal-fan
   [[ -x $bin/$b ]] || { echo "run-benchmarks.sh: $bin/$b is missing; build it first" >&2; exit 2; }
 done
 mkdir -p "$(dirname "$out")" "$out.d"
+touch "$out"
 logs=$out.d
 table=${out%.jsonl}.dat
 
@@ -92,10 +101,12 @@ quiet() {
   echo "   (the CPUs did not get quiet within $wait_quiet s; running anyway)" >&2
 }
 
-# bench SERVER ARGS...: one eventbus-bench run against ours or baseline.
+# bench SERVER ARGS...: one eventbus-bench run against ours (plus the --set options in $ours_set, if any)
+# or baseline.
+ours_set=
 bench() {
   local server=$1; shift
-  local cmd=$ours_cmd
+  local cmd="$ours_cmd${ours_set:+ $ours_set}"
   [[ $server == baseline ]] && cmd=$baseline_cmd
   local log="$logs/$row-$server-$(date +%H%M%S).log"
   quiet
@@ -146,7 +157,13 @@ ideal() {
 }
 
 summary() {
-  sed -E 's/.*"delivered":([0-9]+),"lost":([0-9]+).*"deliveries_per_s":([0-9.]+).*"p99":([0-9.]+).*"server_cpu_ns_per_delivery":([-0-9.]+).*"valid":(true|false).*/delivered \1, lost \2, \3 deliveries\/s, p99 \4 ms, server \5 ns\/delivery, valid \6/; s/.*"mode":"idle".*"server_bytes_per_connection":([-0-9.]+),"server_cpu_pct_idle":([-0-9.]+).*/\1 bytes per connection, \2 % CPU idle/' <<<"$1"
+  local text
+  text=$(sed -E 's/.*"delivered":([0-9]+),"lost":([0-9]+).*"deliveries_per_s":([0-9.]+).*"p99":([0-9.]+).*"server_cpu_ns_per_delivery":([-0-9.]+).*"valid":(true|false).*/delivered \1, lost \2, \3 deliveries\/s, p99 \4 ms, server \5 ns\/delivery, valid \6/; s/.*"mode":"idle".*"server_bytes_per_connection":([-0-9.]+),"server_cpu_pct_idle":([-0-9.]+).*/\1 bytes per connection, \2 % CPU idle/' <<<"$1")
+  local memory='"stalled":([0-9]+),"stalled_closed":([0-9]+).*"server_rss_kb":([-0-9]+)'
+  if [[ $row == stalled && $1 =~ $memory ]]; then
+    text+=", peak RSS ${BASH_REMATCH[3]} kB, stalled ${BASH_REMATCH[1]} (closed by the server ${BASH_REMATCH[2]})"
+  fi
+  echo "$text"
 }
 
 load_row() {  # load_row CLIENTS RATE [bench args]
@@ -184,13 +201,37 @@ if has "$rows" idle; then
     has "$servers" $s && bench $s --idle --clients "$idle_clients" --seconds "$idle_seconds"
   done
 fi
+if has "$rows" stalled; then
+  # 0.5 MB/s to each client: a stalled one fills the kernel's socket buffers (about 4 MB) and 8 MiB of queue
+  # in about 25 s, and the server closes it handshake_timeout (10 s) later, well within the default 60 s; at
+  # 1000 clients, more would saturate the load generator's core. The baseline buffers without bound, so its
+  # memory grows for as long as the run: --stalled-seconds is what caps it.
+  row=stalled
+  stalled_run=(--rate 125 --payload 4096 --seconds "$stalled_seconds")
+  if has "$servers" ours; then
+    bench ours --clients 1000 --stalled 0 "${stalled_run[@]}"
+    bench ours --clients 1000 --stalled 100 "${stalled_run[@]}"
+    ours_set="--set max_queue_bytes=1048576"
+    bench ours --clients 1000 --stalled 100 "${stalled_run[@]}"
+    ours_set=
+  fi
+  for s in ours baseline; do
+    for k in 0 10; do
+      has "$servers" $s && bench $s --clients 100 --stalled $k "${stalled_run[@]}"
+    done
+  done
+fi
 
-# The table bench/plot.gp draws: filter-all load runs, one block per server, by offered load.
+# The table bench/plot.gp draws: filter-all load runs (the stalled row's aside), one block per server, by
+# offered load.
 # Columns: server row clients rate deliveries_per_s p99_ms lost valid
 {
   for s in ours baseline ideal; do
     echo "# $s"
-    grep "\"label\":\"$s\"" "$out" | grep '"mode":"load"' | grep '"filter":"all"' |
+    # awk, not grep: a server without such runs (--servers, --rows) is an empty block, not a failed pipeline
+    # that set -e would end the script on.
+    awk -v label="\"label\":\"$s\"" 'index($0, label) && /"mode":"load"/ && /"filter":"all"/ && !/"row":"stalled"/' \
+      "$out" |
       sed -E 's/.*"row":"([^"]*)".*"clients":([0-9]+),"rate":([0-9.e+]+).*"lost":([0-9]+).*"deliveries_per_s":([0-9.]+).*"p99":([0-9.]+).*"valid":(true|false).*/\1 \2 \3 \5 \6 \4 \7/' |
       awk -v s="$s" '{ print $2 * $3, s, $0 }' | sort -k1,1g | cut -d' ' -f2-
     printf '\n\n'
