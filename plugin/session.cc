@@ -352,6 +352,10 @@ void Session::Write(std::string_view message, std::shared_ptr<const void> owner)
 
 void Session::CutSlowConsumer() {
   closing_ = true;
+  // When the socket closes, whatever the client has not taken yet is dropped with a reset, instead of
+  // lingering in the kernel (megabytes, for minutes) for a client that does not read.
+  beast::error_code ignored;
+  Corked().next_layer().set_option(asio::socket_base::linger(true, 0), ignored);
   Increment(hub_->counters.slow_consumers_disconnected);
   hub_->log.Warn(absl::StrCat("disconnecting slow consumer ", peer_, ": more than max_queue_bytes (",
                               hub_->config.max_queue_bytes, ") waiting to be sent"));
