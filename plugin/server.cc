@@ -32,6 +32,10 @@ absl::StatusOr<std::shared_ptr<asio::ssl::context>> LoadTls(const Config& config
                    asio::ssl::context::single_dh_use);
   SSL_CTX_set_options(tls->native_handle(), SSL_OP_NO_RENEGOTIATION);
   boost::system::error_code error;
+  // No passphrase can be configured. Without a callback OpenSSL would ask for one on the terminal,
+  // blocking the bridge's thread in start (or ours, in a reload) on input that never comes.
+  tls->set_password_callback(
+      [](std::size_t, asio::ssl::context::password_purpose) { return std::string(); }, error);
   tls->use_certificate_chain_file(config.tls_cert_file, error);
   if (error) {
     return absl::UnavailableError(

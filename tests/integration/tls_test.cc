@@ -156,5 +156,16 @@ TEST_F(TlsTest, MissingOrMismatchedFilesMakeStartFailNamingThem) {
   EXPECT_THAT(StartError(Path("a", "key"), Path("a", "key")), ::testing::HasSubstr("cannot load tls_cert_file"));
 }
 
+TEST_F(TlsTest, AnEncryptedKeyFailsStartInsteadOfAskingForAPassphrase) {
+  const std::string command = absl::StrCat("openssl pkey -in ", Path("a", "key"), " -aes256 -passout pass:secret -out ",
+                                           Path("encrypted", "key"));
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  // OpenSSL is given an empty passphrase, so decryption fails at once; left to ask for one itself, it would
+  // read the terminal (blocking start) or fail with "processing error (UI routines)" without one.
+  EXPECT_THAT(StartError(Path("a", "cert"), Path("encrypted", "key")),
+              ::testing::AllOf(::testing::HasSubstr("cannot load tls_key_file \"" + Path("encrypted", "key") + "\""),
+                               ::testing::HasSubstr("bad decrypt")));
+}
+
 }  // namespace
 }  // namespace armorclaw::eventbus::testing
