@@ -6,7 +6,9 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/write.hpp"
 #include "boost/beast/core/tcp_stream.hpp"
 #include "boost/beast/http/read.hpp"
 #include "boost/beast/http/status.hpp"
@@ -310,20 +312,81 @@ TEST(ProtocolTest, NonGetRequestsGet405) {
   EXPECT_EQ(response.result(), http::status::method_not_allowed);
 }
 
+// A raw TCP connection to the plugin, for what happens before (or instead of) any HTTP answer.
+class RawConnection {
+ public:
+  explicit RawConnection(const std::string& url) : stream_(io_) {
+    const Endpoint endpoint = ParseWsUrl(url);
+    stream_.connect(boost::asio::ip::tcp::resolver(io_).resolve(endpoint.host, endpoint.port));
+  }
+  void Send(std::string_view bytes) { boost::asio::write(stream_, boost::asio::buffer(bytes.data(), bytes.size())); }
+  // Reads until the server ends the connection (or 20 s pass): how it ended, and what came before.
+  boost::beast::error_code ReadToEnd(std::string& received) {
+    char buffer[4096];
+    boost::beast::error_code result;
+    stream_.expires_after(std::chrono::seconds(20));
+    std::function<void(boost::beast::error_code, size_t)> on_read = [&](boost::beast::error_code error, size_t n) {
+      received.append(buffer, n);
+      if (error) {
+        result = error;
+        return;
+      }
+      stream_.async_read_some(boost::asio::buffer(buffer), on_read);
+    };
+    stream_.async_read_some(boost::asio::buffer(buffer), on_read);
+    io_.restart();
+    io_.run();
+    return result;
+  }
+
+ private:
+  boost::asio::io_context io_;
+  boost::beast::tcp_stream stream_;
+};
+
 TEST(ProtocolTest, ClientThatSendsNoRequestIsDroppedAfterTheHandshakeTimeout) {
   RunningPlugin plugin(Config{{"handshake_timeout", "200ms"}});
-  boost::asio::io_context io;
-  boost::beast::tcp_stream stream(io);
-  const Endpoint endpoint = ParseWsUrl(plugin.url());
-  stream.connect(boost::asio::ip::tcp::resolver(io).resolve(endpoint.host, endpoint.port));
+  RawConnection silent(plugin.url());
   // The client stays silent; the server must end the connection on its own.
-  char byte;
-  boost::beast::error_code result;
-  stream.expires_after(std::chrono::seconds(20));
-  stream.async_read_some(boost::asio::buffer(&byte, 1),
-                         [&result](boost::beast::error_code error, size_t) { result = error; });
-  io.run();
-  EXPECT_EQ(result, boost::asio::error::eof);
+  std::string received;
+  EXPECT_EQ(silent.ReadToEnd(received), boost::asio::error::eof);
+  EXPECT_EQ(received, "");
+}
+
+TEST(ProtocolTest, SocketsBeyondMaxConnectionsPlusTheHandshakeSlackAreClosedAtOnce) {
+  constexpr int kSlack = 256;
+  RunningPlugin plugin(Config{{"max_connections", "1"}, {"handshake_timeout", "60s"}});
+  // Silent connections hold handshake slots without ever becoming WebSocket connections.
+  std::vector<std::unique_ptr<RawConnection>> silent;
+  for (int i = 0; i < 1 + kSlack; ++i) silent.push_back(std::make_unique<RawConnection>(plugin.url()));
+  plugin.AwaitStat("sockets_open", 1 + kSlack);
+  RawConnection one_more(plugin.url());
+  std::string received;
+  EXPECT_EQ(one_more.ReadToEnd(received), boost::asio::error::eof);
+  EXPECT_EQ(received, "");
+  EXPECT_EQ(plugin.Stat("sockets_open"), static_cast<uint64_t>(1 + kSlack));
+  // A slot given back is taken again.
+  silent.pop_back();
+  plugin.AwaitStat("sockets_open", kSlack);
+  WsClient client(plugin.url());
+  client.Subscribe("{}");
+}
+
+TEST(ProtocolTest, RequestHeadersOver8KiBAreClosedWithoutAnAnswer) {
+  RunningPlugin plugin;
+  RawConnection oversized(plugin.url());
+  oversized.Send(absl::StrCat(
+      "GET /events HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n",
+      "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nX-Padding: ", std::string(9000, 'p'),
+      "\r\n\r\n"));
+  std::string received;
+  const boost::beast::error_code ended = oversized.ReadToEnd(received);
+  // A reset when the server closes with the rest of the request unread.
+  EXPECT_TRUE(ended == boost::asio::error::eof || ended == boost::asio::error::connection_reset) << ended.message();
+  EXPECT_EQ(received, "");
+  // Just under the limit, the same padding is upgraded.
+  WsClient fitting(plugin.url(), std::nullopt, {{"X-Padding", std::string(7000, 'p')}});
+  fitting.Subscribe("{}");
 }
 
 TEST(ProtocolTest, ConnectionsOverMaxConnectionsGet503) {

@@ -138,6 +138,29 @@ TEST_F(TlsTest, AMismatchedRenewalKeepsThePreviousCertificate) {
   still.Close();
 }
 
+// The TLS handshake of a client that offers exactly `version`; empty when it succeeds, else OpenSSL's reason.
+std::string HandshakeWith(const std::string& url, int version) {
+  asio::io_context io;
+  asio::ssl::context tls(asio::ssl::context::tls_client);
+  // Security level 0 lets the client offer TLS 1.1 at all, so that a refusal is the server's.
+  SSL_CTX_set_security_level(tls.native_handle(), 0);
+  SSL_CTX_set_min_proto_version(tls.native_handle(), version);
+  SSL_CTX_set_max_proto_version(tls.native_handle(), version);
+  asio::ssl::stream<asio::ip::tcp::socket> stream(io, tls);
+  asio::connect(stream.next_layer(),
+                asio::ip::tcp::resolver(io).resolve("127.0.0.1", url.substr(16, url.rfind('/') - 16)));
+  boost::system::error_code error;
+  stream.handshake(asio::ssl::stream_base::client, error);
+  return error ? error.message() : "";
+}
+
+TEST_F(TlsTest, Tls11IsRefusedAndTls12Accepted) {
+  RunningPlugin plugin(Config{{"tls_cert_file", Path("a", "cert")}, {"tls_key_file", Path("a", "key")}});
+  EXPECT_THAT(HandshakeWith(plugin.url(), TLS1_1_VERSION), ::testing::HasSubstr("alert protocol version"));
+  EXPECT_EQ(HandshakeWith(plugin.url(), TLS1_2_VERSION), "");
+  EXPECT_EQ(HandshakeWith(plugin.url(), TLS1_3_VERSION), "");
+}
+
 TEST_F(TlsTest, PlainClientCannotTalkToATlsListener) {
   RunningPlugin plugin(Config{{"tls_cert_file", Path("a", "cert")}, {"tls_key_file", Path("a", "key")}});
   // The server expects a TLS ClientHello; a plain upgrade request fails the handshake.
