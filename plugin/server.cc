@@ -157,22 +157,28 @@ void Server::OnAccept(boost::system::error_code error, CorkedSocket::socket_type
     });
     return;
   }
+  // Over the slack the socket is closed unanswered: an answer would cost what the limit is there to save.
   if (hub_->sessions.size() < static_cast<size_t>(hub_->config.max_connections) + kHandshakeSlack) {
-    const tcp::endpoint peer = socket.remote_endpoint(error);
-    AddressLimit::Key address = error ? AddressLimit::Key() : AddressLimit::KeyOf(peer.address());
-    if (!error && hub_->sockets_by_address.TryAdd(address)) {
-      socket.set_option(tcp::no_delay(true), error);
-      std::make_shared<Session>(std::move(socket), std::move(address), hub_)->Start();
-    } else if (!error) {
-      // Closed unanswered, like a socket over the handshake slack: an answer would cost what the limit
-      // is there to save.
-      Increment(hub_->counters.address_limit_refused);
-      hub_->log.Debug(absl::StrCat("refusing ", peer.address().to_string(), ":", peer.port(),
-                                   ": max_connections_per_address (", hub_->config.max_connections_per_address,
-                                   ") reached"));
-    }
+    Admit(std::move(socket));
   }
   Accept();
+}
+
+void Server::Admit(CorkedSocket::socket_type socket) {
+  boost::system::error_code error;
+  const tcp::endpoint peer = socket.remote_endpoint(error);
+  if (error) return;  // Already gone.
+  AddressLimit::Key address = AddressLimit::KeyOf(peer.address());
+  if (!hub_->sockets_by_address.TryAdd(address)) {
+    // Closed unanswered too, for the same reason.
+    Increment(hub_->counters.address_limit_refused);
+    hub_->log.Debug(absl::StrCat("refusing ", peer.address().to_string(), ":", peer.port(),
+                                 ": max_connections_per_address (", hub_->config.max_connections_per_address,
+                                 ") reached"));
+    return;
+  }
+  socket.set_option(tcp::no_delay(true), error);
+  std::make_shared<Session>(std::move(socket), std::move(address), hub_)->Start();
 }
 
 size_t Server::Publish(const std::vector<EventPtr>& events) {

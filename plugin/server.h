@@ -50,6 +50,8 @@ class Server {
   Server(boost::asio::io_context& io, std::shared_ptr<Hub> hub);
   void Accept();
   void OnAccept(boost::system::error_code error, CorkedSocket::socket_type socket);
+  // Makes a session of an accepted socket, unless its address already holds max_connections_per_address.
+  void Admit(CorkedSocket::socket_type socket);
   // The authentication files changed: the new tokens and secret apply to new connections, and every
   // session checks its token again. If they do not load, the previous ones stay.
   void ReloadAuthentication();
