@@ -60,7 +60,6 @@ absl::Status SetDuration(std::string_view key, std::string_view value, absl::Dur
   return absl::OkStatus();
 }
 
-// An empty path would silently turn authentication off.
 // A JWT claim value to compare byte for byte: printable, since an operator types it and logs show it.
 absl::Status SetClaim(std::string_view key, std::string_view value, std::string& out) {
   const bool ok = !value.empty() && value.size() <= 1024 &&
@@ -70,6 +69,7 @@ absl::Status SetClaim(std::string_view key, std::string_view value, std::string&
   return absl::OkStatus();
 }
 
+// An empty path would silently turn authentication off.
 absl::Status SetPath(std::string_view key, std::string_view value, std::string& out) {
   if (value.empty() || value.find('\0') != std::string_view::npos) return Invalid(key, value, "the path of a file");
   out = std::string(value);
