@@ -214,6 +214,12 @@ absl::StatusOr<ListenAddress> ParseListenAddress(std::string_view text) {
   return address;
 }
 
+std::vector<std::string_view> ConfigKeys() {
+  std::vector<std::string_view> keys;
+  for (const auto& [key, set] : kKeys) keys.push_back(key);
+  return keys;
+}
+
 absl::StatusOr<Config> ParseConfig(const ConfigEntries& entries,
                                    const std::function<void(std::string_view)>& warn) {
   Config config;

@@ -70,6 +70,9 @@ using ConfigEntries = std::vector<std::pair<std::string, std::string>>;
 absl::StatusOr<Config> ParseConfig(const ConfigEntries& entries,
                                    const std::function<void(std::string_view)>& warn);
 
+// Every key ParseConfig knows, in the order of docs/configuration.md.
+std::vector<std::string_view> ConfigKeys();
+
 // "HOST:PORT", "[IPV6]:PORT" or ":PORT".
 absl::StatusOr<ListenAddress> ParseListenAddress(std::string_view text);
 
