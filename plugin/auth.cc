@@ -187,6 +187,11 @@ absl::Status CheckSubscriptionRoom(const Identity& identity, const std::optional
   return absl::PermissionDeniedError("this token may not receive events of this room");
 }
 
+absl::StatusOr<std::unique_ptr<Authenticator>> Authenticator::Create(const Config& config) {
+  return Create(config.auth_tokens_file, config.auth_jwt_secret_file,
+                {config.auth_jwt_audience, config.auth_jwt_issuer});
+}
+
 absl::StatusOr<std::unique_ptr<Authenticator>> Authenticator::Create(const std::string& tokens_file,
                                                                      const std::string& jwt_secret_file,
                                                                      JwtExpectations jwt_expectations) {

@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "plugin/config.h"
 
 namespace armorclaw::eventbus {
 
@@ -62,6 +63,8 @@ class Authenticator {
   static absl::StatusOr<std::unique_ptr<Authenticator>> Create(const std::string& tokens_file,
                                                                const std::string& jwt_secret_file,
                                                                JwtExpectations jwt_expectations = {});
+  // The same from the auth_* keys of `config`.
+  static absl::StatusOr<std::unique_ptr<Authenticator>> Create(const Config& config);
 
   // The token a request presents: "Authorization: Bearer TOKEN", else the access_token query parameter
   // of `target` (percent-decoded), for browsers, whose WebSocket API cannot set headers. Empty if none.

@@ -21,8 +21,7 @@ namespace asio = boost::asio;
 absl::StatusOr<std::unique_ptr<Plugin>> Plugin::Create(HostLog log, const ConfigEntries& entries) {
   auto config = ParseConfig(entries, [&log](std::string_view warning) { log.Warn(warning); });
   if (!config.ok()) return config.status();
-  auto authenticator = Authenticator::Create(config->auth_tokens_file, config->auth_jwt_secret_file,
-                                             {config->auth_jwt_audience, config->auth_jwt_issuer});
+  auto authenticator = Authenticator::Create(*config);
   if (!authenticator.ok()) return authenticator.status();
   std::optional<Scrubber> scrubber;
   if (config->pii_scrubbing) {

@@ -109,9 +109,7 @@ void Server::StopWatching() {
 }
 
 void Server::ReloadAuthentication() {
-  const Config& config = hub_->config;
-  auto authenticator = Authenticator::Create(config.auth_tokens_file, config.auth_jwt_secret_file,
-                                             {config.auth_jwt_audience, config.auth_jwt_issuer});
+  auto authenticator = Authenticator::Create(hub_->config);
   if (!authenticator.ok()) {
     Increment(hub_->counters.auth_reload_failures);
     hub_->log.Warn(absl::StrCat("cannot reload the authentication files, the previous ones stay in force: ",

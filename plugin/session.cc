@@ -119,14 +119,15 @@ void Session::OnRequest(beast::error_code error) {
 
 void Session::Authenticate(const http::request<http::empty_body>& request) {
   std::string token = Authenticator::ExtractToken(request[http::field::authorization], request.target());
-  auto identity = hub_->authenticator->Authenticate(token, absl::Now());
+  const absl::Time now = absl::Now();
+  auto identity = hub_->authenticator->Authenticate(token, now);
   if (identity.ok()) {
     token_ = std::move(token);
     identity_ = std::make_shared<const Identity>(*std::move(identity));
     if (identity_->expires != absl::InfiniteFuture()) {
       // On the steady clock, like every other deadline here; a century stands for "never" without
       // overflowing it.
-      const absl::Duration left = std::min(identity_->expires - absl::Now(), absl::Hours(24 * 365 * 100));
+      const absl::Duration left = std::min(identity_->expires - now, absl::Hours(24 * 365 * 100));
       token_expiry_ = Clock::now() + ToChrono(left);
     }
     hub_->log.Debug(absl::StrCat("connection from ", peer_, " authenticated as ", identity_->subject));
