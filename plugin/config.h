@@ -12,7 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "plugin/origin_policy.h"
+#include "plugin/security/origin_policy.h"
 
 namespace armorclaw::eventbus {
 
@@ -43,14 +43,14 @@ struct Config {
   int64_t max_queue_bytes = 8 * 1024 * 1024;
   // Published events waiting for the I/O thread; a full queue makes publish return BUSY.
   int64_t ingest_queue_events = 65536;
-  // Personal data in event content is replaced at ingest (see plugin/scrubber.h).
+  // Personal data in event content is replaced at ingest (see plugin/security/scrubber.h).
   bool pii_scrubbing = true;
   // Subscribe requests one connection may make per second (and at once, after a quiet second).
   int64_t subscribe_rate = 10;
   // Largest published event (Matrix's own limit is 65536 bytes).
   int64_t max_event_bytes = 64 * 1024;
   // Authentication (off while both are empty): a file of "TOKEN [ROOM_ID ...]" lines, and a file holding
-  // the HS256 secret of accepted JWTs. See plugin/auth.h.
+  // the HS256 secret of accepted JWTs. See plugin/security/auth.h.
   std::string auth_tokens_file;
   std::string auth_jwt_secret_file;
   // What JWTs must carry in aud and iss; empty: not checked (but see JwtExpectations about aud).

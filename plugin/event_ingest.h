@@ -12,7 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "plugin/event.h"
-#include "plugin/scrubber.h"
+#include "plugin/security/scrubber.h"
 
 namespace armorclaw::eventbus {
 

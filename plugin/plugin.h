@@ -17,13 +17,13 @@
 #include "absl/time/time.h"
 #include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/io_context.hpp"
-#include "plugin/auth.h"
+#include "plugin/security/auth.h"
 #include "plugin/config.h"
 #include "plugin/counters.h"
 #include "plugin/host_log.h"
 #include "plugin/ingest_queue.h"
-#include "plugin/scrubber.h"
-#include "plugin/server.h"
+#include "plugin/security/scrubber.h"
+#include "plugin/net/server.h"
 
 namespace armorclaw::eventbus {
 

@@ -1,4 +1,4 @@
-#include "plugin/auth.h"
+#include "plugin/security/auth.h"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,8 +1,8 @@
 // Which web pages may open the event stream (allowed_origins). Browsers send the page's origin with a
 // WebSocket upgrade and, unlike for fetch, do not enforce CORS on it: without this check any page a user
 // visits could connect with whatever the browser sends along.
-#ifndef ARMORCLAW_EVENTBUS_PLUGIN_ORIGIN_POLICY_H_
-#define ARMORCLAW_EVENTBUS_PLUGIN_ORIGIN_POLICY_H_
+#ifndef ARMORCLAW_EVENTBUS_PLUGIN_SECURITY_ORIGIN_POLICY_H_
+#define ARMORCLAW_EVENTBUS_PLUGIN_SECURITY_ORIGIN_POLICY_H_
 
 #include <optional>
 #include <string>
@@ -38,4 +38,4 @@ class OriginPolicy {
 
 }  // namespace armorclaw::eventbus
 
-#endif  // ARMORCLAW_EVENTBUS_PLUGIN_ORIGIN_POLICY_H_
+#endif  // ARMORCLAW_EVENTBUS_PLUGIN_SECURITY_ORIGIN_POLICY_H_

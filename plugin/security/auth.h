@@ -3,8 +3,8 @@
 // neither, authentication is off and there is no Authenticator.
 //
 // Tokens are secrets: no message built here contains one, nor any part of the files that hold them.
-#ifndef ARMORCLAW_EVENTBUS_PLUGIN_AUTH_H_
-#define ARMORCLAW_EVENTBUS_PLUGIN_AUTH_H_
+#ifndef ARMORCLAW_EVENTBUS_PLUGIN_SECURITY_AUTH_H_
+#define ARMORCLAW_EVENTBUS_PLUGIN_SECURITY_AUTH_H_
 
 #include <array>
 #include <cstddef>
@@ -101,4 +101,4 @@ class Authenticator {
 
 }  // namespace armorclaw::eventbus
 
-#endif  // ARMORCLAW_EVENTBUS_PLUGIN_AUTH_H_
+#endif  // ARMORCLAW_EVENTBUS_PLUGIN_SECURITY_AUTH_H_

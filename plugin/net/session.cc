@@ -1,4 +1,4 @@
-#include "plugin/session.h"
+#include "plugin/net/session.h"
 
 #include <algorithm>
 #include <exception>

@@ -5,8 +5,8 @@
 //
 // Bytes are copied into the batch, except the one payload announced with ShareNext, which is referenced
 // and kept alive until sent: an event's frame is shared by every receiver, never copied per connection.
-#ifndef ARMORCLAW_EVENTBUS_PLUGIN_CORKED_SOCKET_H_
-#define ARMORCLAW_EVENTBUS_PLUGIN_CORKED_SOCKET_H_
+#ifndef ARMORCLAW_EVENTBUS_PLUGIN_NET_CORKED_SOCKET_H_
+#define ARMORCLAW_EVENTBUS_PLUGIN_NET_CORKED_SOCKET_H_
 
 #include <cstddef>
 #include <memory>
@@ -174,4 +174,4 @@ void async_teardown(boost::beast::role_type role, CorkedSocket& stream, Teardown
 
 }  // namespace armorclaw::eventbus
 
-#endif  // ARMORCLAW_EVENTBUS_PLUGIN_CORKED_SOCKET_H_
+#endif  // ARMORCLAW_EVENTBUS_PLUGIN_NET_CORKED_SOCKET_H_

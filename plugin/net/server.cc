@@ -1,4 +1,4 @@
-#include "plugin/server.h"
+#include "plugin/net/server.h"
 
 #include <chrono>
 #include <utility>
@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "boost/asio/ssl/context.hpp"
 #include "openssl/ssl.h"
-#include "plugin/session.h"
+#include "plugin/net/session.h"
 
 namespace armorclaw::eventbus {
 namespace {

@@ -2,8 +2,8 @@
 // (TLS or HTTP handshake, open, closing), so that one host cannot take every connection slot. IPv6
 // addresses count per /64, the block one subscriber usually controls whole; an IPv4-mapped IPv6
 // address counts as the IPv4 address. Touched by the I/O thread only.
-#ifndef ARMORCLAW_EVENTBUS_PLUGIN_ADDRESS_LIMIT_H_
-#define ARMORCLAW_EVENTBUS_PLUGIN_ADDRESS_LIMIT_H_
+#ifndef ARMORCLAW_EVENTBUS_PLUGIN_SECURITY_ADDRESS_LIMIT_H_
+#define ARMORCLAW_EVENTBUS_PLUGIN_SECURITY_ADDRESS_LIMIT_H_
 
 #include <cstddef>
 #include <string>
@@ -36,4 +36,4 @@ class AddressLimit {
 
 }  // namespace armorclaw::eventbus
 
-#endif  // ARMORCLAW_EVENTBUS_PLUGIN_ADDRESS_LIMIT_H_
+#endif  // ARMORCLAW_EVENTBUS_PLUGIN_SECURITY_ADDRESS_LIMIT_H_

@@ -1,8 +1,8 @@
 // What every connection of one server shares: the configuration, the subscription index, the counters
 // and the set of live sessions. Touched by the I/O thread only (the counters are atomics for stats readers).
 // Sessions hold it by shared_ptr, so it outlives the last of them however shutdown goes.
-#ifndef ARMORCLAW_EVENTBUS_PLUGIN_HUB_H_
-#define ARMORCLAW_EVENTBUS_PLUGIN_HUB_H_
+#ifndef ARMORCLAW_EVENTBUS_PLUGIN_NET_HUB_H_
+#define ARMORCLAW_EVENTBUS_PLUGIN_NET_HUB_H_
 
 #include <cstddef>
 #include <functional>
@@ -11,8 +11,8 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "boost/asio/ssl/context.hpp"
-#include "plugin/address_limit.h"
-#include "plugin/auth.h"
+#include "plugin/security/address_limit.h"
+#include "plugin/security/auth.h"
 #include "plugin/config.h"
 #include "plugin/counters.h"
 #include "plugin/host_log.h"
@@ -54,4 +54,4 @@ struct Hub {
 
 }  // namespace armorclaw::eventbus
 
-#endif  // ARMORCLAW_EVENTBUS_PLUGIN_HUB_H_
+#endif  // ARMORCLAW_EVENTBUS_PLUGIN_NET_HUB_H_

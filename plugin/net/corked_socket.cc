@@ -1,4 +1,4 @@
-#include "plugin/corked_socket.h"
+#include "plugin/net/corked_socket.h"
 
 #include <sys/uio.h>
 

@@ -1,8 +1,8 @@
 // The layer under each connection's websocket::stream: the connection's CorkedSocket, with TLS on top of
 // it when the listener serves wss://. Chosen per connection at accept, so that one Session class serves
 // both; with TLS the batch holds ciphertext, still sent with one writev per connection per batch.
-#ifndef ARMORCLAW_EVENTBUS_PLUGIN_CLIENT_STREAM_H_
-#define ARMORCLAW_EVENTBUS_PLUGIN_CLIENT_STREAM_H_
+#ifndef ARMORCLAW_EVENTBUS_PLUGIN_NET_CLIENT_STREAM_H_
+#define ARMORCLAW_EVENTBUS_PLUGIN_NET_CLIENT_STREAM_H_
 
 #include <memory>
 #include <optional>
@@ -14,7 +14,7 @@
 #include "boost/beast/core/bind_handler.hpp"
 #include "boost/beast/core/error.hpp"
 #include "boost/beast/core/role.hpp"
-#include "plugin/corked_socket.h"
+#include "plugin/net/corked_socket.h"
 
 namespace armorclaw::eventbus {
 
@@ -93,4 +93,4 @@ class ClientStream {
 
 }  // namespace armorclaw::eventbus
 
-#endif  // ARMORCLAW_EVENTBUS_PLUGIN_CLIENT_STREAM_H_
+#endif  // ARMORCLAW_EVENTBUS_PLUGIN_NET_CLIENT_STREAM_H_

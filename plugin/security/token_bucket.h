@@ -1,7 +1,7 @@
 // A token bucket: `rate` actions per second on average, up to `rate` at once after a quiet second.
 // Limits how fast one connection may subscribe, so that a client cannot churn the index.
-#ifndef ARMORCLAW_EVENTBUS_PLUGIN_TOKEN_BUCKET_H_
-#define ARMORCLAW_EVENTBUS_PLUGIN_TOKEN_BUCKET_H_
+#ifndef ARMORCLAW_EVENTBUS_PLUGIN_SECURITY_TOKEN_BUCKET_H_
+#define ARMORCLAW_EVENTBUS_PLUGIN_SECURITY_TOKEN_BUCKET_H_
 
 #include <chrono>
 
@@ -25,4 +25,4 @@ class TokenBucket {
 
 }  // namespace armorclaw::eventbus
 
-#endif  // ARMORCLAW_EVENTBUS_PLUGIN_TOKEN_BUCKET_H_
+#endif  // ARMORCLAW_EVENTBUS_PLUGIN_SECURITY_TOKEN_BUCKET_H_

@@ -47,8 +47,8 @@
 //
 // Scrubbing is idempotent: replacement tokens match no rule, and text touching a token counts as glued to
 // it, as it was to the value the token replaced, so a second pass finds nothing the first one left.
-#ifndef ARMORCLAW_EVENTBUS_PLUGIN_SCRUBBER_H_
-#define ARMORCLAW_EVENTBUS_PLUGIN_SCRUBBER_H_
+#ifndef ARMORCLAW_EVENTBUS_PLUGIN_SECURITY_SCRUBBER_H_
+#define ARMORCLAW_EVENTBUS_PLUGIN_SECURITY_SCRUBBER_H_
 
 #include <cstddef>
 #include <memory>
@@ -94,4 +94,4 @@ class Scrubber {
 
 }  // namespace armorclaw::eventbus
 
-#endif  // ARMORCLAW_EVENTBUS_PLUGIN_SCRUBBER_H_
+#endif  // ARMORCLAW_EVENTBUS_PLUGIN_SECURITY_SCRUBBER_H_

@@ -1,4 +1,4 @@
-#include "plugin/auth.h"
+#include "plugin/security/auth.h"
 
 #include <cstdlib>
 #include <filesystem>

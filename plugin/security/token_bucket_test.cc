@@ -1,4 +1,4 @@
-#include "plugin/token_bucket.h"
+#include "plugin/security/token_bucket.h"
 
 #include "gtest/gtest.h"
 

@@ -1,4 +1,4 @@
-#include "plugin/address_limit.h"
+#include "plugin/security/address_limit.h"
 
 #include "boost/asio/ip/address.hpp"
 #include "gtest/gtest.h"

@@ -1,4 +1,4 @@
-#include "plugin/file_watch.h"
+#include "plugin/security/file_watch.h"
 
 #include <sys/stat.h>
 

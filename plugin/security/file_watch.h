@@ -5,8 +5,8 @@
 // A change is reported once it has held still for a whole poll, so that a file caught half-written is
 // not taken for the new version; several files changed together (a certificate and its key) are
 // reported once.
-#ifndef ARMORCLAW_EVENTBUS_PLUGIN_FILE_WATCH_H_
-#define ARMORCLAW_EVENTBUS_PLUGIN_FILE_WATCH_H_
+#ifndef ARMORCLAW_EVENTBUS_PLUGIN_SECURITY_FILE_WATCH_H_
+#define ARMORCLAW_EVENTBUS_PLUGIN_SECURITY_FILE_WATCH_H_
 
 #include <chrono>
 #include <cstdint>
@@ -52,4 +52,4 @@ class FileWatch {
 
 }  // namespace armorclaw::eventbus
 
-#endif  // ARMORCLAW_EVENTBUS_PLUGIN_FILE_WATCH_H_
+#endif  // ARMORCLAW_EVENTBUS_PLUGIN_SECURITY_FILE_WATCH_H_

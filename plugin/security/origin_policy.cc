@@ -1,4 +1,4 @@
-#include "plugin/origin_policy.h"
+#include "plugin/security/origin_policy.h"
 
 #include <algorithm>
 #include <cstdint>

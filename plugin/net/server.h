@@ -1,7 +1,7 @@
 // The WebSocket listener: accepts connections into sessions, hands each published event to the
 // subscription index, and shuts down in two steps (close frames, then the hard stop).
-#ifndef ARMORCLAW_EVENTBUS_PLUGIN_SERVER_H_
-#define ARMORCLAW_EVENTBUS_PLUGIN_SERVER_H_
+#ifndef ARMORCLAW_EVENTBUS_PLUGIN_NET_SERVER_H_
+#define ARMORCLAW_EVENTBUS_PLUGIN_NET_SERVER_H_
 
 #include <functional>
 #include <memory>
@@ -14,12 +14,12 @@
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "plugin/config.h"
-#include "plugin/corked_socket.h"
+#include "plugin/net/corked_socket.h"
 #include "plugin/counters.h"
 #include "plugin/event.h"
-#include "plugin/file_watch.h"
+#include "plugin/security/file_watch.h"
 #include "plugin/host_log.h"
-#include "plugin/hub.h"
+#include "plugin/net/hub.h"
 
 namespace armorclaw::eventbus {
 
@@ -71,4 +71,4 @@ class Server {
 
 }  // namespace armorclaw::eventbus
 
-#endif  // ARMORCLAW_EVENTBUS_PLUGIN_SERVER_H_
+#endif  // ARMORCLAW_EVENTBUS_PLUGIN_NET_SERVER_H_

@@ -7,7 +7,7 @@
 #include "benchmark/benchmark.h"
 #include "boost/json/object.hpp"
 #include "boost/json/parse.hpp"
-#include "plugin/scrubber.h"
+#include "plugin/security/scrubber.h"
 
 namespace armorclaw::eventbus {
 namespace {

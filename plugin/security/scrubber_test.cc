@@ -1,4 +1,4 @@
-#include "plugin/scrubber.h"
+#include "plugin/security/scrubber.h"
 
 #include <random>
 #include <string>

@@ -2,8 +2,8 @@
 // client messages, and receives matched events from the index. Every frame is framed by Beast into the
 // connection's CorkedSocket at once and sent with the rest of its batch; the bytes waiting there are
 // bounded by max_queue_bytes. Lives on the I/O thread; owned by its pending handlers.
-#ifndef ARMORCLAW_EVENTBUS_PLUGIN_SESSION_H_
-#define ARMORCLAW_EVENTBUS_PLUGIN_SESSION_H_
+#ifndef ARMORCLAW_EVENTBUS_PLUGIN_NET_SESSION_H_
+#define ARMORCLAW_EVENTBUS_PLUGIN_NET_SESSION_H_
 
 #include <chrono>
 #include <memory>
@@ -18,12 +18,12 @@
 #include "boost/beast/http/parser.hpp"
 #include "boost/beast/http/string_body.hpp"
 #include "boost/beast/websocket/stream.hpp"
-#include "plugin/client_stream.h"
-#include "plugin/corked_socket.h"
-#include "plugin/hub.h"
+#include "plugin/net/client_stream.h"
+#include "plugin/net/corked_socket.h"
+#include "plugin/net/hub.h"
 #include "plugin/protocol.h"
 #include "plugin/subscription_index.h"
-#include "plugin/token_bucket.h"
+#include "plugin/security/token_bucket.h"
 
 namespace armorclaw::eventbus {
 
@@ -114,4 +114,4 @@ class Session final : public std::enable_shared_from_this<Session>, public Event
 
 }  // namespace armorclaw::eventbus
 
-#endif  // ARMORCLAW_EVENTBUS_PLUGIN_SESSION_H_
+#endif  // ARMORCLAW_EVENTBUS_PLUGIN_NET_SESSION_H_
