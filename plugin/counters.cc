@@ -5,7 +5,8 @@
 
 namespace armorclaw::eventbus {
 
-std::string Counters::ToJson(uint64_t last_sequence, uint64_t ingest_queue_depth) const {
+std::string Counters::ToJson(uint64_t last_sequence, uint64_t ingest_queue_depth, uint64_t max_subscribers,
+                             bool websocket_enabled) const {
   auto read = [](const std::atomic<uint64_t>& counter) { return counter.load(std::memory_order_relaxed); };
   const boost::json::object stats = {
       {"events_published", read(events_published)},
@@ -32,6 +33,9 @@ std::string Counters::ToJson(uint64_t last_sequence, uint64_t ingest_queue_depth
       {"protocol_errors", read(protocol_errors)},
       {"queued_bytes", queued_bytes.now()},
       {"queued_bytes_peak", queued_bytes.peak()},
+      {"active_subscribers", read(subscriptions_active)},
+      {"max_subscribers", max_subscribers},
+      {"websocket_enabled", websocket_enabled},
   };
   return boost::json::serialize(stats);
 }

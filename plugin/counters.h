@@ -54,8 +54,11 @@ struct Counters {
   // those queues hold.
   ByteGauge queued_bytes;
 
-  // One JSON object with every counter, plus the fields passed in.
-  std::string ToJson(uint64_t last_sequence, uint64_t ingest_queue_depth) const;
+  // One JSON object with every counter, plus the fields passed in. max_subscribers and websocket_enabled
+  // (the configured values) and active_subscribers (= subscriptions_active) are there under the names the
+  // bridge's JSON-RPC eventbus.get_stats answers with, so that it can return this object unchanged.
+  std::string ToJson(uint64_t last_sequence, uint64_t ingest_queue_depth, uint64_t max_subscribers,
+                     bool websocket_enabled) const;
 };
 
 inline void Increment(std::atomic<uint64_t>& counter, uint64_t by = 1) {

@@ -161,6 +161,8 @@ absl::StatusOr<std::string> Plugin::ListenUrl() const {
   return server_->url();
 }
 
-std::string Plugin::Stats() const { return counters_.ToJson(queue_.last_sequence(), queue_.depth()); }
+std::string Plugin::Stats() const {
+  return counters_.ToJson(queue_.last_sequence(), queue_.depth(), config_.max_subscribers, config_.websocket_enabled);
+}
 
 }  // namespace armorclaw::eventbus
