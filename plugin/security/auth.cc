@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <system_error>
+#include <unordered_map>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -215,7 +215,9 @@ absl::Status Authenticator::LoadTokens(const std::string& path) {
     return absl::InvalidArgumentError(
         absl::StrCat(ToAbsl(kTokensKey), " ", Quoted(path), " line ", line, ": ", ToAbsl(why)));
   };
-  absl::flat_hash_map<std::string, size_t> line_of_digest;
+  // A standard map, not Abseil's: Abseil's hash tables (as Debian ships them) are corrupt after an
+  // allocation fails while they grow, and create must survive running out of memory.
+  std::unordered_map<std::string, size_t> line_of_digest;
   size_t line = 0;
   for (absl::string_view text : absl::StrSplit(*content, '\n')) {
     ++line;
