@@ -47,7 +47,7 @@ handshake_timeout = "1d"
   const absl::StatusOr<eventbus::Config> config =
       eventbus::ParseConfig(*entries, [](std::string_view warning) { ADD_FAILURE() << warning; });
   EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(config.status().message(), HasSubstr("for max_subscribers:"));
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("for max_subscribers:"));
 }
 
 TEST(ParseEventbusTableTest, ScalarsAsPlainText) {
