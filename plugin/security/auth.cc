@@ -182,8 +182,12 @@ bool Identity::MayReceive(std::string_view room_id) const {
   return !rooms || std::binary_search(rooms->begin(), rooms->end(), room_id);
 }
 
-absl::Status CheckSubscriptionRoom(const Identity& identity, const std::optional<std::string>& room_id) {
-  if (!room_id || identity.MayReceive(*room_id)) return absl::OkStatus();
+absl::Status CheckSubscriptionRoom(const Identity& identity, const Filter& filter) {
+  const bool room_id_allowed = !filter.room_id || identity.MayReceive(*filter.room_id);
+  const bool rooms_allowed =
+      !filter.rooms || std::all_of(filter.rooms->begin(), filter.rooms->end(),
+                                   [&](const std::string& room) { return identity.MayReceive(room); });
+  if (room_id_allowed && rooms_allowed) return absl::OkStatus();
   return absl::PermissionDeniedError("this token may not receive events of this room");
 }
 
