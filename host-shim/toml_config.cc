@@ -4,10 +4,13 @@
 #include <toml++/toml.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -59,6 +62,18 @@ std::string Streamed(const T& value) {
   return out.str();
 }
 
+// The members of `table` in the order the file wrote them. A toml::table is a sorted map, but the plugin
+// validates entries in the order it is given them and reports the first bad one, which must be the first
+// one in the file.
+std::vector<std::pair<const toml::key*, const toml::node*>> InFileOrder(const toml::table& table) {
+  std::vector<std::pair<const toml::key*, const toml::node*>> members;
+  for (const auto& [key, node] : table) members.emplace_back(&key, &node);
+  std::stable_sort(members.begin(), members.end(), [](const auto& a, const auto& b) {
+    return a.first->source().begin < b.first->source().begin;
+  });
+  return members;
+}
+
 std::string JsonText(const toml::node& node);
 
 std::string JsonArray(const toml::array& array) {
@@ -73,9 +88,9 @@ std::string JsonArray(const toml::array& array) {
 
 std::string JsonObject(const toml::table& table) {
   std::string json = "{";
-  for (const auto& [key, value] : table) {
+  for (const auto& [key, value] : InFileOrder(table)) {
     if (json.size() > 1) json += ',';
-    absl::StrAppend(&json, JsonQuote(key.str()), ":", JsonText(value));
+    absl::StrAppend(&json, JsonQuote(key->str()), ":", JsonText(*value));
   }
   json += '}';
   return json;
@@ -104,8 +119,9 @@ std::string JsonText(const toml::node& node) {
 
 // A value at the top of the table (or of a sub-table), where the plugin wants plain text.
 void Flatten(const toml::table& table, const std::string& prefix, ConfigEntries& out) {
-  for (const auto& [key, node] : table) {
-    std::string name = absl::StrCat(prefix, ToAbsl(key.str()));
+  for (const auto& [key, member] : InFileOrder(table)) {
+    const toml::node& node = *member;
+    std::string name = absl::StrCat(prefix, ToAbsl(key->str()));
     switch (node.type()) {
       case toml::node_type::string:
         out.emplace_back(std::move(name), node.as_string()->get());

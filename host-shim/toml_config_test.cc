@@ -3,9 +3,11 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <string_view>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "plugin/config.h"
 
 namespace armorclaw::host {
 namespace {
@@ -14,7 +16,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Pair;
-using ::testing::UnorderedElementsAre;
 
 TEST(ParseEventbusTableTest, ClientGuideExample) {
   const absl::StatusOr<ConfigEntries> entries = ParseEventbusTable(R"(
@@ -28,11 +29,25 @@ inactivity_timeout = "30m"
 )",
                                                                    "config.toml");
   ASSERT_TRUE(entries.ok()) << entries.status();
-  EXPECT_THAT(*entries, UnorderedElementsAre(Pair("websocket_enabled", "true"),
-                                             Pair("websocket_addr", "0.0.0.0:8444"),
-                                             Pair("websocket_path", "/events"),
-                                             Pair("max_subscribers", "100"),
-                                             Pair("inactivity_timeout", "30m")));
+  // In the file's order, which is not the alphabetical one.
+  EXPECT_THAT(*entries, ElementsAre(Pair("websocket_enabled", "true"), Pair("websocket_addr", "0.0.0.0:8444"),
+                                    Pair("websocket_path", "/events"), Pair("max_subscribers", "100"),
+                                    Pair("inactivity_timeout", "30m")));
+}
+
+// The plugin stops at the first invalid entry it is given, so the error must name the first one in the file.
+TEST(ParseEventbusTableTest, ThePluginReportsTheFirstBadValueOfTheFile) {
+  const absl::StatusOr<ConfigEntries> entries = ParseEventbusTable(R"(
+[eventbus]
+max_subscribers = 0
+handshake_timeout = "1d"
+)",
+                                                                   "config.toml");
+  ASSERT_TRUE(entries.ok()) << entries.status();
+  const absl::StatusOr<eventbus::Config> config =
+      eventbus::ParseConfig(*entries, [](std::string_view warning) { ADD_FAILURE() << warning; });
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("for max_subscribers:"));
 }
 
 TEST(ParseEventbusTableTest, ScalarsAsPlainText) {
@@ -53,7 +68,7 @@ quoted = "say \"hi\"\n"
   ASSERT_TRUE(entries.ok()) << entries.status();
   EXPECT_THAT(
       *entries,
-      UnorderedElementsAre(Pair("off", "false"), Pair("hex", "31"), Pair("negative", "-7"),
+      ElementsAre(Pair("off", "false"), Pair("hex", "31"), Pair("negative", "-7"),
                            Pair("ratio", "0.25"), Pair("whole", "2.0"), Pair("big", "1e+300"),
                            Pair("infinite", "-inf"), Pair("day", "1979-05-27"),
                            Pair("moment", "1979-05-27T07:32:00Z"), Pair("quoted", "say \"hi\"\n")));
@@ -68,7 +83,7 @@ mixed = [1, 2.5, true, "q\"uote", [3], { name = "x" }]
 )",
                                                                    "t.toml");
   ASSERT_TRUE(entries.ok()) << entries.status();
-  EXPECT_THAT(*entries, UnorderedElementsAre(
+  EXPECT_THAT(*entries, ElementsAre(
                             Pair("allowed_origins", R"(["https://a.example","https://b.example"])"),
                             Pair("empty", "[]"),
                             Pair("mixed", R"([1,2.5,true,"q\"uote",[3],{"name":"x"}])")));
@@ -87,9 +102,8 @@ path = "/b"
 )",
                                                                    "t.toml");
   ASSERT_TRUE(entries.ok()) << entries.status();
-  EXPECT_THAT(*entries, UnorderedElementsAre(Pair("websocket_enabled", "true"),
-                                             Pair("tls.cert_file", "/etc/cert.pem"),
-                                             Pair("routes", R"([{"path":"/a"},{"path":"/b"}])")));
+  EXPECT_THAT(*entries, ElementsAre(Pair("websocket_enabled", "true"), Pair("tls.cert_file", "/etc/cert.pem"),
+                                    Pair("routes", R"([{"path":"/a"},{"path":"/b"}])")));
 }
 
 TEST(ParseEventbusTableTest, OtherTablesAreIgnored) {

@@ -15,11 +15,23 @@ IngestQueue::PushResult IngestQueue::Push(std::shared_ptr<Event> event) {
     std::lock_guard lock(mutex_);
     if (!open_) return PushResult::kClosed;
     if (waiting_.size() >= capacity_) return PushResult::kFull;
-    SealEvent(*event, ++last_sequence_);
+    // What can fail (allocating) comes before the number is taken, so that a failed push leaves no gap.
+    waiting_.reserve(waiting_.size() + 1);
+    SealEvent(*event, last_sequence_ + 1);
+    ++last_sequence_;
     waiting_.push_back(std::move(event));
     wake = !std::exchange(drain_pending_, true);
   }
-  if (wake) wake_();
+  if (wake) {
+    try {
+      wake_();
+    } catch (...) {
+      // The event is queued but no drain is: the next push must try again, or the queue would fill up
+      // with nobody draining it.
+      std::lock_guard lock(mutex_);
+      drain_pending_ = false;
+    }
+  }
   return PushResult::kAccepted;
 }
 

@@ -3,11 +3,12 @@
 #include <pthread.h>
 #include <signal.h>
 
-#include <chrono>
 #include <exception>
-#include <future>
+#include <string>
+#include <system_error>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "boost/asio/ip/address.hpp"
@@ -18,9 +19,33 @@ namespace armorclaw::eventbus {
 
 namespace asio = boost::asio;
 
+namespace {
+
+// Blocks every signal in the calling thread for its lifetime, whatever happens, so that a thread started
+// meanwhile inherits the full mask (the host's handlers, Go's among them, never run on our thread) and the
+// host's thread gets its own mask back.
+class AllSignalsBlocked {
+ public:
+  AllSignalsBlocked() {
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &previous_);
+  }
+  ~AllSignalsBlocked() { pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
+  AllSignalsBlocked(const AllSignalsBlocked&) = delete;
+  AllSignalsBlocked& operator=(const AllSignalsBlocked&) = delete;
+
+ private:
+  sigset_t previous_;
+};
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Plugin>> Plugin::Create(HostLog log, const ConfigEntries& entries) {
   auto config = ParseConfig(entries, [&log](std::string_view warning) { log.Warn(warning); });
   if (!config.ok()) return config.status();
+  // Stamped before they are read: a file replaced after this is loaded again once the plugin runs.
+  FileWatch::Stamps auth_files_loaded = FileWatch::Read(Server::AuthenticationFiles(*config));
   auto authenticator = Authenticator::Create(*config);
   if (!authenticator.ok()) return authenticator.status();
   std::optional<Scrubber> scrubber;
@@ -29,21 +54,24 @@ absl::StatusOr<std::unique_ptr<Plugin>> Plugin::Create(HostLog log, const Config
     if (!created.ok()) return absl::InternalError(absl::StrCat("PII scrubber: ", created.status().message()));
     scrubber.emplace(*std::move(created));
   }
-  return std::unique_ptr<Plugin>(
-      new Plugin(log, *std::move(config), *std::move(authenticator), std::move(scrubber)));
+  return std::unique_ptr<Plugin>(new Plugin(log, *std::move(config), *std::move(authenticator),
+                                            std::move(auth_files_loaded), std::move(scrubber)));
 }
 
 Plugin::Plugin(HostLog log, Config config, std::shared_ptr<const Authenticator> authenticator,
-               std::optional<Scrubber> scrubber)
+               FileWatch::Stamps auth_files_loaded, std::optional<Scrubber> scrubber)
     : log_(log),
       config_(std::move(config)),
       authenticator_(std::move(authenticator)),
+      auth_files_loaded_(std::move(auth_files_loaded)),
       scrubber_(std::move(scrubber)),
       io_(1),
+      shutdown_signal_(io_),
       queue_(static_cast<size_t>(config_.ingest_queue_events),
              [this] { asio::post(io_, [this] { DrainIngest(); }); }) {}
 
 Plugin::~Plugin() {
+  // Stop allocates nothing and cannot fail, so destroy never leaves a thread behind.
   if (state_.load() == State::kRunning) (void)Stop(absl::ZeroDuration());
 }
 
@@ -52,32 +80,57 @@ absl::Status Plugin::Start() {
     return absl::FailedPreconditionError(
         "start: the plugin was already started (a plugin starts once; after stop, destroy it)");
   }
+  io_.restart();  // A failed start ran it.
+  shutdown_signal_.expires_at(asio::steady_timer::time_point::max());
+  shutdown_signal_.async_wait([this](boost::system::error_code) {
+    if (server_) server_->Shutdown(grace_);
+  });
+  // Whatever fails from here on, nothing is left behind: the thread is ended, the listener closed, and
+  // start can be called again.
+  auto undo = absl::MakeCleanup([this] {
+    shutdown_signal_.cancel();
+    if (io_thread_.joinable()) {
+      io_thread_.join();
+    } else {
+      io_.restart();
+      io_.poll();  // The cancelled wait's handler, so that a later start does not run it.
+    }
+    server_.reset();
+  });
+  try {
+    AllSignalsBlocked blocked;
+    io_thread_ = std::thread([this] { RunIoThread(); });
+  } catch (const std::system_error& error) {
+    return absl::InternalError(absl::StrCat("start: cannot create the plugin's thread: ", error.what()));
+  }
+  // What start logs is composed before it commits, so that nothing after the commit can fail.
+  std::string started = "websocket_enabled is false: accepting events, serving no clients";
+  std::string authentication;
   if (config_.websocket_enabled) {
-    auto server = Server::Listen(io_, config_, authenticator_, log_, counters_);
+    // Bound from this thread, so that a failure reaches the caller; served from the I/O thread.
+    auto server = Server::Listen(io_, config_, authenticator_, auth_files_loaded_, log_, counters_);
     if (!server.ok()) return server.status();
     server_ = *std::move(server);
-    server_->Start();
+    started = absl::StrCat("listening on ", server_->url());
+    if (authenticator_) {
+      authentication = absl::StrCat("authentication: ", authenticator_->Describe());
+    } else if (!asio::ip::make_address(config_.websocket_addr.host).is_loopback()) {
+      authentication =
+          "authentication is off (neither auth_tokens_file nor auth_jwt_secret_file is set) and the listener is "
+          "not on loopback: anyone who can reach it receives every event";
+    }
+    asio::post(io_, [this] { server_->Start(); });
   }
-  work_.emplace(io_.get_executor());
-  // The thread inherits this mask: every signal blocked, so the host's handlers (Go's among them) never
-  // run on our thread.
-  sigset_t all, previous;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &previous);
-  io_thread_ = std::thread([this] { RunIoThread(); });
-  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   queue_.Open();
   state_.store(State::kRunning, std::memory_order_release);
-  if (server_) {
-    log_.Info(absl::StrCat("listening on ", server_->url()));
+  std::move(undo).Cancel();
+  log_.Info(started);
+  if (!authentication.empty()) {
     if (authenticator_) {
-      log_.Info(absl::StrCat("authentication: ", authenticator_->Describe()));
-    } else if (!asio::ip::make_address(config_.websocket_addr.host).is_loopback()) {
-      log_.Warn("authentication is off (neither auth_tokens_file nor auth_jwt_secret_file is set) and the "
-                "listener is not on loopback: anyone who can reach it receives every event");
+      log_.Info(authentication);
+    } else {
+      log_.Warn(authentication);
     }
-  } else {
-    log_.Info("websocket_enabled is false: accepting events, serving no clients");
   }
   return absl::OkStatus();
 }
@@ -102,23 +155,10 @@ absl::Status Plugin::Stop(absl::Duration grace) {
   }
   state_.store(State::kStopped, std::memory_order_release);
   queue_.Close();
-  auto all_closed = std::make_shared<std::promise<void>>();
-  std::future<void> closed = all_closed->get_future();
-  asio::post(io_, [this, all_closed] {
-    if (server_) {
-      server_->BeginShutdown([all_closed] { all_closed->set_value(); });
-    } else {
-      all_closed->set_value();
-    }
-  });
-  if (closed.wait_for(absl::ToChronoMilliseconds(grace)) != std::future_status::ready) {
-    log_.Warn("stop: grace period over, dropping the connections still open");
-  }
-  asio::post(io_, [this] {
-    if (server_) server_->Abort();
-  });
-  // With the work guard gone, run() returns once the aborted operations have finished.
-  work_.reset();
+  grace_ = grace;
+  // The server closes every connection within the grace period; then nothing is left pending, run()
+  // returns and the thread ends.
+  shutdown_signal_.cancel();
   io_thread_.join();
   log_.Info("stopped");
   return absl::OkStatus();
@@ -149,9 +189,10 @@ absl::Status Plugin::Publish(std::string_view event_json) {
 }
 
 void Plugin::DrainIngest() {
+  // Cleared even when a handler fails half-way, so that no event is sent twice.
+  const auto clear = absl::MakeCleanup([this] { drained_.clear(); });
   queue_.Drain(drained_);
   if (server_) Increment(counters_.deliveries, server_->Publish(drained_));
-  drained_.clear();
 }
 
 absl::StatusOr<std::string> Plugin::ListenUrl() const {

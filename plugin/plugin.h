@@ -15,13 +15,14 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/io_context.hpp"
+#include "boost/asio/steady_timer.hpp"
 #include "plugin/security/auth.h"
 #include "plugin/config.h"
 #include "plugin/counters.h"
 #include "plugin/host_log.h"
 #include "plugin/ingest_queue.h"
+#include "plugin/security/file_watch.h"
 #include "plugin/security/scrubber.h"
 #include "plugin/net/server.h"
 
@@ -46,7 +47,7 @@ class Plugin {
   enum class State { kCreated, kRunning, kStopped };
 
   Plugin(HostLog log, Config config, std::shared_ptr<const Authenticator> authenticator,
-         std::optional<Scrubber> scrubber);
+         FileWatch::Stamps auth_files_loaded, std::optional<Scrubber> scrubber);
   // I/O thread: hands every waiting event to the index.
   void DrainIngest();
   void RunIoThread();
@@ -56,9 +57,13 @@ class Plugin {
   const HostLog log_;
   const Config config_;
   const std::shared_ptr<const Authenticator> authenticator_;  // Null: authentication is off.
+  const FileWatch::Stamps auth_files_loaded_;                 // The versions authenticator_ was read from.
   const std::optional<Scrubber> scrubber_;                    // Empty: pii_scrubbing is off.
   boost::asio::io_context io_;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  // A wait armed by start and cancelled by stop: it keeps the I/O thread running until then, and its
+  // cancellation is how stop reaches that thread, with nothing to allocate (so stop cannot fail half-way).
+  boost::asio::steady_timer shutdown_signal_;
+  absl::Duration grace_;  // Written by stop before it cancels shutdown_signal_; read by its handler.
   IngestQueue queue_;
   std::vector<EventPtr> drained_;  // I/O thread only; kept to reuse its capacity.
   std::unique_ptr<Server> server_;  // Null when websocket_enabled is false. Kept until destruction.

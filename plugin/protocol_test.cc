@@ -25,7 +25,8 @@ TEST(ProtocolTest, SubscribeWithGuideFilter) {
   auto* subscribe = std::get_if<SubscribeRequest>(&message);
   ASSERT_NE(subscribe, nullptr);
   EXPECT_EQ(subscribe->filter.room_id, "!myroom:example.com");
-  EXPECT_THAT(subscribe->filter.event_types, ::testing::ElementsAre("m.room.message"));
+  ASSERT_TRUE(subscribe->filter.event_types.has_value());
+  EXPECT_THAT(subscribe->filter.event_types->exact(), ::testing::ElementsAre("m.room.message"));
 }
 
 TEST(ProtocolTest, SubscribeWithoutFilterOrDataMatchesAll) {
@@ -34,7 +35,7 @@ TEST(ProtocolTest, SubscribeWithoutFilterOrDataMatchesAll) {
     auto* subscribe = std::get_if<SubscribeRequest>(&message);
     ASSERT_NE(subscribe, nullptr) << frame;
     EXPECT_FALSE(subscribe->filter.room_id.has_value());
-    EXPECT_TRUE(subscribe->filter.event_types.empty());
+    EXPECT_FALSE(subscribe->filter.event_types.has_value());
   }
 }
 

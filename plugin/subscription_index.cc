@@ -8,7 +8,7 @@
 namespace armorclaw::eventbus {
 
 std::vector<SubscriptionIndex::Subscription*>& SubscriptionIndex::ListFor(const Placement& placement) {
-  return placement.buckets == nullptr ? match_all_ : (*placement.buckets)[placement.key];
+  return placement.buckets == nullptr ? unindexed_ : (*placement.buckets)[placement.key];
 }
 
 void SubscriptionIndex::Add(std::string id, EventSink* sink, Filter filter) {
@@ -17,15 +17,29 @@ void SubscriptionIndex::Add(std::string id, EventSink* sink, Filter filter) {
   Subscription& subscription =
       by_id_.try_emplace(std::move(id), Subscription{std::move(filter), &owner, {}}).first->second;
   const Filter& f = subscription.filter;
+  auto place_under = [&](Buckets& buckets, const std::vector<std::string>& keys) {
+    for (const std::string& key : keys) subscription.placements.push_back({&buckets, key});
+  };
+  // Every field must match, so listing a subscription under the values of any one positive field finds
+  // it for every event it can match. Rooms first: they are the most selective, and room-restricted
+  // tokens always have them. An empty list ([] for rooms, senders or types) places it nowhere:
+  // it matches nothing.
   if (f.room_id) {
-    subscription.placements.push_back({&by_room_, *f.room_id});
+    place_under(by_room_, {*f.room_id});
+  } else if (f.rooms) {
+    place_under(by_room_, *f.rooms);
   } else if (f.allowed_rooms) {
-    for (const std::string& room : *f.allowed_rooms) subscription.placements.push_back({&by_room_, room});
+    place_under(by_room_, *f.allowed_rooms);
   } else if (f.sender_id) {
-    subscription.placements.push_back({&by_sender_, *f.sender_id});
-  } else if (!f.event_types.empty()) {
-    for (const std::string& type : f.event_types) subscription.placements.push_back({&by_type_, type});
+    place_under(by_sender_, {*f.sender_id});
+  } else if (f.senders) {
+    place_under(by_sender_, *f.senders);
+  } else if (f.event_types && !f.event_types->has_wildcards()) {
+    place_under(by_type_, f.event_types->exact());
+  } else if (f.types && !f.types->has_wildcards()) {
+    place_under(by_type_, f.types->exact());
   } else {
+    // Nothing to look it up by (no filter, wildcard types, not_* lists only): checked for every event.
     subscription.placements.push_back({nullptr, {}});
   }
   for (const Placement& placement : subscription.placements) ListFor(placement).push_back(&subscription);
@@ -87,7 +101,7 @@ size_t SubscriptionIndex::Dispatch(const EventPtr& event) {
   visit_bucket(by_room_, event->room_id);
   visit_bucket(by_sender_, event->sender);
   visit_bucket(by_type_, event->type);
-  Visit(match_all_, event, delivered);
+  Visit(unindexed_, event, delivered);
   return delivered;
 }
 

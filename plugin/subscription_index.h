@@ -50,7 +50,7 @@ class SubscriptionIndex {
   };
   struct Subscription;
   using Buckets = absl::flat_hash_map<std::string, std::vector<Subscription*>>;
-  // Where a subscription is listed: `buckets[key]`, or the match-all list when `buckets` is null.
+  // Where a subscription is listed: `buckets[key]`, or the unindexed list when `buckets` is null.
   struct Placement {
     Buckets* buckets;
     std::string key;
@@ -67,13 +67,13 @@ class SubscriptionIndex {
 
   absl::node_hash_map<std::string, Subscription> by_id_;
   absl::node_hash_map<const EventSink*, SinkState> sinks_;
-  // A subscription is listed under its room if it names one, else under each room its client may see,
-  // else under its sender, else under each of its event types, else in the match-all list;
-  // Filter::Matches checks the rest.
+  // A subscription is listed under its room(s) if it names any (room_id, rooms), else under each room its
+  // client may see, else under its sender(s), else under each of its event types when none has a
+  // wildcard, else in the unindexed list that every event visits; Filter::Matches checks the rest.
   Buckets by_room_;
   Buckets by_sender_;
   Buckets by_type_;
-  std::vector<Subscription*> match_all_;
+  std::vector<Subscription*> unindexed_;
   uint64_t dispatch_counter_ = 0;
 };
 

@@ -32,7 +32,7 @@ Filter SenderFilter(std::string sender) {
 
 Filter TypesFilter(std::vector<std::string> types) {
   Filter filter;
-  filter.event_types = std::move(types);
+  filter.event_types = TypePatterns(std::move(types));
   return filter;
 }
 
@@ -102,6 +102,50 @@ TEST_F(SubscriptionIndexTest, RemoveAllFreesEverythingOfOneSink) {
   EXPECT_THAT(leaving.received, IsEmpty());
   EXPECT_THAT(staying.received, ElementsAre(1));
   EXPECT_EQ(index_.RemoveAll(&leaving), 0u);
+}
+
+TEST_F(SubscriptionIndexTest, MatrixListsAreFoundUnderEachOfTheirValues) {
+  RecordingSink rooms, senders, types, empty_rooms;
+  Filter by_rooms;
+  by_rooms.rooms = std::vector<std::string>{"!a:x", "!b:x"};
+  Filter by_senders;
+  by_senders.senders = std::vector<std::string>{"@bob:x", "orchestrator"};
+  Filter by_types;
+  by_types.types = TypePatterns({"m.reaction", "workflow.started"});
+  Filter nothing;
+  nothing.rooms = std::vector<std::string>{};
+  index_.Add("rooms", &rooms, by_rooms);
+  index_.Add("senders", &senders, by_senders);
+  index_.Add("types", &types, by_types);
+  index_.Add("nothing", &empty_rooms, nothing);
+  Publish("m.room.message", "!a:x", "@ann:x");      // 1
+  Publish("workflow.started", "", "orchestrator");  // 2
+  Publish("m.reaction", "!b:x", "@bob:x");          // 3
+  Publish("m.room.message", "!c:x", "@ann:x");      // 4
+  EXPECT_THAT(rooms.received, ElementsAre(1, 3));
+  EXPECT_THAT(senders.received, ElementsAre(2, 3));
+  EXPECT_THAT(types.received, ElementsAre(2, 3));
+  EXPECT_THAT(empty_rooms.received, IsEmpty());
+  EXPECT_EQ(index_.RemoveAll(&empty_rooms), 1u);
+}
+
+TEST_F(SubscriptionIndexTest, UnindexableFiltersAreCheckedForEveryEvent) {
+  RecordingSink wildcard, excluding, mixed;
+  index_.Add("wildcard", &wildcard, TypesFilter({"workflow.*"}));
+  Filter not_only;
+  not_only.not_senders = {"orchestrator"};
+  index_.Add("excluding", &excluding, not_only);
+  Filter wildcard_and_exact = TypesFilter({"agent.*", "m.reaction"});
+  index_.Add("mixed", &mixed, wildcard_and_exact);
+  Publish("workflow.started", "", "orchestrator");  // 1
+  Publish("agent.status", "!a:x", "@bot:x");        // 2
+  Publish("m.reaction", "!a:x", "orchestrator");    // 3
+  Publish("workflow", "!a:x", "@ann:x");            // 4
+  EXPECT_THAT(wildcard.received, ElementsAre(1));
+  EXPECT_THAT(excluding.received, ElementsAre(2, 4));
+  EXPECT_THAT(mixed.received, ElementsAre(2, 3));
+  EXPECT_EQ(index_.RemoveAll(&wildcard) + index_.RemoveAll(&excluding) + index_.RemoveAll(&mixed), 3u);
+  EXPECT_EQ(Publish("workflow.started", "", "@ann:x"), 0u);
 }
 
 }  // namespace

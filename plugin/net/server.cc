@@ -53,33 +53,38 @@ absl::StatusOr<std::shared_ptr<asio::ssl::context>> LoadTls(const Config& config
 }  // namespace
 
 Server::Server(asio::io_context& io, std::shared_ptr<Hub> hub)
-    : io_(io), acceptor_(io), retry_timer_(io), hub_(std::move(hub)) {}
+    : io_(io), acceptor_(io), retry_timer_(io), grace_timer_(io), hub_(std::move(hub)) {}
+
+std::vector<std::string> Server::AuthenticationFiles(const Config& config) {
+  std::vector<std::string> files;
+  for (const std::string& path : {config.auth_tokens_file, config.auth_jwt_secret_file}) {
+    if (!path.empty()) files.push_back(path);
+  }
+  return files;
+}
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Listen(asio::io_context& io, const Config& config,
                                                        std::shared_ptr<const Authenticator> authenticator,
-                                                       HostLog log, Counters& counters) {
+                                                       FileWatch::Stamps auth_files_loaded, HostLog log,
+                                                       Counters& counters) {
   auto hub = std::make_shared<Hub>(config, std::move(authenticator), log, counters);
   std::unique_ptr<Server> server(new Server(io, std::move(hub)));
   const std::string where = absl::StrCat(config.websocket_addr.host, ":", config.websocket_addr.port);
   boost::system::error_code error;
   const tcp::endpoint endpoint(asio::ip::make_address(config.websocket_addr.host, error),
                                config.websocket_addr.port);
+  Server* const watcher = server.get();
   if (!config.tls_cert_file.empty()) {
+    std::vector<std::string> files{config.tls_cert_file, config.tls_key_file};
+    FileWatch::Stamps loaded = FileWatch::Read(files);
     auto tls = LoadTls(config);
     if (!tls.ok()) return tls.status();
     server->hub_->tls = *std::move(tls);
+    server->tls_watch_.emplace(io, std::move(files), std::move(loaded), [watcher] { watcher->ReloadTls(); });
   }
-  Server* const watcher = server.get();
   if (server->hub_->authenticator) {
-    std::vector<std::string> files;
-    for (const std::string& path : {config.auth_tokens_file, config.auth_jwt_secret_file}) {
-      if (!path.empty()) files.push_back(path);
-    }
-    server->auth_watch_.emplace(io, std::move(files), [watcher] { watcher->ReloadAuthentication(); });
-  }
-  if (server->hub_->tls) {
-    server->tls_watch_.emplace(io, std::vector{config.tls_cert_file, config.tls_key_file},
-                               [watcher] { watcher->ReloadTls(); });
+    server->auth_watch_.emplace(io, AuthenticationFiles(config), std::move(auth_files_loaded),
+                                [watcher] { watcher->ReloadAuthentication(); });
   }
   tcp::acceptor& acceptor = server->acceptor_;
   if (!error) acceptor.open(endpoint.protocol(), error);
@@ -103,7 +108,10 @@ void Server::Start() {
   if (tls_watch_) tls_watch_->Start();
 }
 
-void Server::StopWatching() {
+void Server::StopServing() {
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  retry_timer_.cancel();
   if (auth_watch_) auth_watch_->Stop();
   if (tls_watch_) tls_watch_->Stop();
 }
@@ -187,25 +195,31 @@ size_t Server::Publish(const std::vector<EventPtr>& events) {
   return deliveries;
 }
 
-void Server::BeginShutdown(std::function<void()> all_closed) {
-  boost::system::error_code ignored;
-  acceptor_.close(ignored);
-  retry_timer_.cancel();
-  StopWatching();
-  if (hub_->sessions.empty()) return all_closed();
-  hub_->on_all_closed = std::move(all_closed);
-  // GoAway may end a session at once, which changes the set: walk a copy.
-  const std::vector<Session*> sessions(hub_->sessions.begin(), hub_->sessions.end());
-  for (Session* session : sessions) session->GoAway();
+void Server::Shutdown(absl::Duration grace) {
+  StopServing();
+  if (hub_->sessions.empty()) return;
+  try {
+    hub_->on_all_closed = [this] { grace_timer_.cancel(); };
+    // GoAway may release a session's subscriptions, never the session itself: the set stays as it is.
+    for (Session* session : hub_->sessions) session->GoAway();
+    grace_timer_.expires_after(absl::ToChronoNanoseconds(grace));
+    grace_timer_.async_wait([this](boost::system::error_code error) {
+      if (error) return;  // Cancelled: every connection closed in time.
+      hub_->log.Warn(absl::StrCat("stop: grace period over, dropping the ", hub_->sessions.size(),
+                                  " connections still open"));
+      Abort();
+    });
+  } catch (...) {
+    // Out of memory, say: no grace period then, but every connection still ends.
+    Abort();
+    throw;
+  }
 }
 
 void Server::Abort() {
-  boost::system::error_code ignored;
-  acceptor_.close(ignored);
-  retry_timer_.cancel();
-  StopWatching();
-  const std::vector<Session*> sessions(hub_->sessions.begin(), hub_->sessions.end());
-  for (Session* session : sessions) session->Abort();
+  // Closing a socket completes its operations later, through the I/O context: the set does not change
+  // while it is walked.
+  for (Session* session : hub_->sessions) session->Abort();
 }
 
 }  // namespace armorclaw::eventbus

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/steady_timer.hpp"
@@ -25,11 +26,15 @@ namespace armorclaw::eventbus {
 
 class Server {
  public:
-  // Binds and listens on config.websocket_addr. Fails with Unavailable naming the address. Call before
-  // the I/O thread runs.
+  // Binds and listens on config.websocket_addr. Fails with Unavailable naming the address. Any thread;
+  // nothing runs on the I/O thread before Start. `auth_files_loaded` are the versions of the
+  // authentication files `authenticator` was built from: a file replaced since is loaded by the watch.
   static absl::StatusOr<std::unique_ptr<Server>> Listen(boost::asio::io_context& io, const Config& config,
                                                         std::shared_ptr<const Authenticator> authenticator,
-                                                        HostLog log, Counters& counters);
+                                                        FileWatch::Stamps auth_files_loaded, HostLog log,
+                                                        Counters& counters);
+  // The authentication files in the order Listen's `auth_files_loaded` stamps them.
+  static std::vector<std::string> AuthenticationFiles(const Config& config);
 
   // "ws://HOST:PORT/PATH" with the bound port. Immutable, so any thread may read it.
   const std::string& url() const { return url_; }
@@ -40,11 +45,10 @@ class Server {
   // Hands each event, in order, to the connections whose subscriptions match it, then sends each of
   // those connections its share with as few socket writes as possible. Returns the deliveries.
   size_t Publish(const std::vector<EventPtr>& events);
-  // Stops accepting and sends every client a close frame; `all_closed` runs when the last connection has
-  // gone (at once if there is none).
-  void BeginShutdown(std::function<void()> all_closed);
-  // Closes every socket that is still open, so that every pending operation ends.
-  void Abort();
+  // Stops accepting and watching, and sends every client a close frame; connections still open after
+  // `grace` are dropped (with a warning). Afterwards nothing of the server's is left pending on the I/O
+  // context, so that its run() returns.
+  void Shutdown(absl::Duration grace);
 
  private:
   Server(boost::asio::io_context& io, std::shared_ptr<Hub> hub);
@@ -58,11 +62,16 @@ class Server {
   // The certificate or key changed: new connections get the new pair; open ones keep theirs. If the
   // pair does not load (one file replaced, not yet the other), the previous one stays.
   void ReloadTls();
-  void StopWatching();
+  // Stops accepting, retrying and watching files.
+  void StopServing();
+  // Closes every socket that is still open, so that every pending operation ends. Allocates nothing, so
+  // that it works when nothing else does.
+  void Abort();
 
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;
+  boost::asio::steady_timer grace_timer_;  // Shutdown's grace period.
   const std::shared_ptr<Hub> hub_;
   std::optional<FileWatch> auth_watch_;  // When authentication is on.
   std::optional<FileWatch> tls_watch_;   // When TLS is on.

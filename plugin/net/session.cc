@@ -241,11 +241,11 @@ void Session::Handle(SubscribeRequest& request) {
   SubscriptionIndex& index = hub_->index;
   const Config& config = hub_->config;
   if (identity_ && identity_->rooms) {
-    if (absl::Status allowed = CheckSubscriptionRoom(*identity_, request.filter.room_id); !allowed.ok()) {
+    if (absl::Status allowed = CheckSubscriptionRoom(*identity_, request.filter); !allowed.ok()) {
       return Handle(ProtocolError{error_code::kUnauthorized, std::string(ToStd(allowed.message()))});
     }
-    // Without a room the subscription sees only the token's rooms.
-    if (!request.filter.room_id) request.filter.allowed_rooms = {identity_, &*identity_->rooms};
+    // Without a room of its own (room_id, rooms) the subscription sees only the token's rooms.
+    if (!request.filter.NamesRooms()) request.filter.allowed_rooms = {identity_, &*identity_->rooms};
   }
   std::chrono::milliseconds retry_after{0};
   if (!subscribe_budget_.TryTake(Clock::now(), retry_after)) {

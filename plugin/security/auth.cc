@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <system_error>
+#include <unordered_map>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -182,8 +182,12 @@ bool Identity::MayReceive(std::string_view room_id) const {
   return !rooms || std::binary_search(rooms->begin(), rooms->end(), room_id);
 }
 
-absl::Status CheckSubscriptionRoom(const Identity& identity, const std::optional<std::string>& room_id) {
-  if (!room_id || identity.MayReceive(*room_id)) return absl::OkStatus();
+absl::Status CheckSubscriptionRoom(const Identity& identity, const Filter& filter) {
+  const bool room_id_allowed = !filter.room_id || identity.MayReceive(*filter.room_id);
+  const bool rooms_allowed =
+      !filter.rooms || std::all_of(filter.rooms->begin(), filter.rooms->end(),
+                                   [&](const std::string& room) { return identity.MayReceive(room); });
+  if (room_id_allowed && rooms_allowed) return absl::OkStatus();
   return absl::PermissionDeniedError("this token may not receive events of this room");
 }
 
@@ -215,7 +219,9 @@ absl::Status Authenticator::LoadTokens(const std::string& path) {
     return absl::InvalidArgumentError(
         absl::StrCat(ToAbsl(kTokensKey), " ", Quoted(path), " line ", line, ": ", ToAbsl(why)));
   };
-  absl::flat_hash_map<std::string, size_t> line_of_digest;
+  // A standard map, not Abseil's: Abseil's hash tables (as Debian ships them) are corrupt after an
+  // allocation fails while they grow, and create must survive running out of memory.
+  std::unordered_map<std::string, size_t> line_of_digest;
   size_t line = 0;
   for (absl::string_view text : absl::StrSplit(*content, '\n')) {
     ++line;

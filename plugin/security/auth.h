@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "plugin/config.h"
+#include "plugin/filter.h"
 
 namespace armorclaw::eventbus {
 
@@ -34,10 +35,11 @@ struct Identity {
   bool MayReceive(std::string_view room_id) const;
 };
 
-// Whether `identity` may subscribe with a filter whose room_id is `room_id` (nullopt: the filter names
-// no room). PermissionDenied, with a message for the client, when the room is not one of its rooms.
-// A filter without room_id is allowed; its events must then be restricted with MayReceive.
-absl::Status CheckSubscriptionRoom(const Identity& identity, const std::optional<std::string>& room_id);
+// Whether `identity` may subscribe with `filter`: PermissionDenied, with a message for the client, when
+// the filter names a room (its room_id or an entry of its rooms) that is not one of the identity's
+// rooms. A filter that names no room (Filter::NamesRooms; not_rooms does not count) is allowed; its
+// events must then be restricted to the identity's rooms (Filter::allowed_rooms).
+absl::Status CheckSubscriptionRoom(const Identity& identity, const Filter& filter);
 
 // A JWT's exp and nbf are honoured this much late or early, for clocks that differ between the issuer
 // and the bridge.

@@ -373,16 +373,33 @@ TEST_F(AuthTest, JwtsAreRefusedWhenOnlyTokensAreConfigured) {
   EXPECT_EQ(authenticator->Describe(), "1 token from auth_tokens_file");
 }
 
+Filter FilterNaming(std::optional<std::string> room_id, std::optional<std::vector<std::string>> rooms = std::nullopt,
+                    std::vector<std::string> not_rooms = {}) {
+  Filter filter;
+  filter.room_id = std::move(room_id);
+  filter.rooms = std::move(rooms);
+  filter.not_rooms = std::move(not_rooms);
+  return filter;
+}
+
 TEST(CheckSubscriptionRoomTest, RestrictsNamedRoomsOnly) {
   const Identity all{"token #1", std::nullopt};
   const Identity some{"token #2", std::vector<std::string>{"!a:x", "!b:x"}};
-  EXPECT_TRUE(CheckSubscriptionRoom(all, std::nullopt).ok());
-  EXPECT_TRUE(CheckSubscriptionRoom(all, "!z:x").ok());
-  EXPECT_TRUE(CheckSubscriptionRoom(some, std::nullopt).ok());
-  EXPECT_TRUE(CheckSubscriptionRoom(some, "!b:x").ok());
-  const absl::Status refused = CheckSubscriptionRoom(some, "!z:x");
-  EXPECT_EQ(refused.code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(refused.message(), "this token may not receive events of this room");
+  EXPECT_TRUE(CheckSubscriptionRoom(all, FilterNaming(std::nullopt)).ok());
+  EXPECT_TRUE(CheckSubscriptionRoom(all, FilterNaming("!z:x")).ok());
+  EXPECT_TRUE(CheckSubscriptionRoom(all, FilterNaming(std::nullopt, {{"!y:x", "!z:x"}})).ok());
+  EXPECT_TRUE(CheckSubscriptionRoom(some, FilterNaming(std::nullopt)).ok());
+  EXPECT_TRUE(CheckSubscriptionRoom(some, FilterNaming("!b:x")).ok());
+  EXPECT_TRUE(CheckSubscriptionRoom(some, FilterNaming(std::nullopt, {{"!a:x", "!b:x"}})).ok());
+  EXPECT_TRUE(CheckSubscriptionRoom(some, FilterNaming(std::nullopt, {{}})).ok());
+  // not_rooms only excludes: naming a foreign room there widens nothing.
+  EXPECT_TRUE(CheckSubscriptionRoom(some, FilterNaming(std::nullopt, std::nullopt, {"!z:x"})).ok());
+  for (const Filter& filter : {FilterNaming("!z:x"), FilterNaming(std::nullopt, {{"!a:x", "!z:x"}}),
+                               FilterNaming("!a:x", {{"!z:x"}})}) {
+    const absl::Status refused = CheckSubscriptionRoom(some, filter);
+    EXPECT_EQ(refused.code(), absl::StatusCode::kPermissionDenied);
+    EXPECT_EQ(refused.message(), "this token may not receive events of this room");
+  }
 }
 
 TEST(ExtractTokenTest, FromAuthorizationHeader) {

@@ -6,23 +6,28 @@
 
 namespace armorclaw::eventbus {
 
-FileWatch::FileWatch(boost::asio::io_context& io, std::vector<std::string> paths, std::function<void()> on_change)
-    : timer_(io), paths_(std::move(paths)), on_change_(std::move(on_change)) {
-  reported_ = seen_ = Read();
+FileWatch::FileWatch(boost::asio::io_context& io, std::vector<std::string> paths, Stamps loaded,
+                     std::function<void()> on_change)
+    : timer_(io), paths_(std::move(paths)), on_change_(std::move(on_change)), reported_(std::move(loaded)) {
+  seen_ = reported_;
 }
 
 void FileWatch::Start() {
+  if (stopped_) return;
   timer_.expires_after(kPollInterval);
   timer_.async_wait([this](boost::system::error_code error) {
     if (!error) Poll();
   });
 }
 
-void FileWatch::Stop() { timer_.cancel(); }
+void FileWatch::Stop() {
+  stopped_ = true;
+  timer_.cancel();
+}
 
-FileWatch::Stamps FileWatch::Read() const {
+FileWatch::Stamps FileWatch::Read(const std::vector<std::string>& paths) {
   Stamps stamps;
-  for (const std::string& path : paths_) {
+  for (const std::string& path : paths) {
     struct stat info;
     if (::stat(path.c_str(), &info) != 0) {
       stamps.emplace_back();
@@ -36,7 +41,8 @@ FileWatch::Stamps FileWatch::Read() const {
 }
 
 void FileWatch::Poll() {
-  Stamps now = Read();
+  if (stopped_) return;
+  Stamps now = Read(paths_);
   // Changed since the last report, and not since the last poll: the writer is done.
   const bool settled = now != reported_ && now == seen_;
   seen_ = std::move(now);

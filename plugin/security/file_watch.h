@@ -24,14 +24,6 @@ class FileWatch {
  public:
   static constexpr std::chrono::seconds kPollInterval{1};
 
-  // `on_change` runs on the I/O thread after a change to any of `paths` has held still.
-  FileWatch(boost::asio::io_context& io, std::vector<std::string> paths, std::function<void()> on_change);
-
-  // On the I/O thread (or before it runs). Stop cancels the pending poll.
-  void Start();
-  void Stop();
-
- private:
   // What identifies one version of a file; nullopt while it cannot be read (being replaced, say).
   struct Stamp {
     uint64_t device, inode, size;
@@ -40,16 +32,30 @@ class FileWatch {
   };
   using Stamps = std::vector<std::optional<Stamp>>;
 
-  Stamps Read() const;
+  // The current versions of `paths`. Taken just before the files are read, they name what was loaded: a
+  // file replaced after that differs from them, whenever the watch starts.
+  static Stamps Read(const std::vector<std::string>& paths);
+
+  // `on_change` runs on the I/O thread after a change to any of `paths` since `loaded` (their versions
+  // when they were read) has held still.
+  FileWatch(boost::asio::io_context& io, std::vector<std::string> paths, Stamps loaded,
+            std::function<void()> on_change);
+
+  // On the I/O thread (or before it runs). Stop ends the polling for good, including a poll whose wait
+  // has already completed and is queued: a watch left polling would keep the I/O thread from finishing.
+  void Start();
+  void Stop();
+
+ private:
   void Poll();
 
   boost::asio::steady_timer timer_;
   const std::vector<std::string> paths_;
   const std::function<void()> on_change_;
-  Stamps reported_;  // The versions last reported (at first: those read at start).
+  Stamps reported_;  // The versions last reported (at first: those loaded).
   Stamps seen_;      // The versions at the last poll.
+  bool stopped_ = false;
 };
-
 }  // namespace armorclaw::eventbus
 
 #endif  // ARMORCLAW_EVENTBUS_PLUGIN_SECURITY_FILE_WATCH_H_

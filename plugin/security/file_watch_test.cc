@@ -5,9 +5,11 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "boost/asio/io_context.hpp"
+#include "boost/asio/post.hpp"
 #include "gtest/gtest.h"
 
 namespace armorclaw::eventbus {
@@ -40,7 +42,7 @@ class FileWatchTest : public ::testing::Test {
 };
 
 TEST_F(FileWatchTest, ReportsEachChangeOnce) {
-  FileWatch watch(io_, {Path("a")}, [&] {
+  FileWatch watch(io_, {Path("a")}, FileWatch::Read({Path("a")}), [&] {
     ++reports_;
     io_.stop();
   });
@@ -55,7 +57,7 @@ TEST_F(FileWatchTest, ReportsEachChangeOnce) {
 }
 
 TEST_F(FileWatchTest, FilesChangedTogetherAreReportedTogether) {
-  FileWatch watch(io_, {Path("a"), Path("b")}, [&] { ++reports_; });
+  FileWatch watch(io_, {Path("a"), Path("b")}, FileWatch::Read({Path("a"), Path("b")}), [&] { ++reports_; });
   watch.Start();
   Replace("a", "two");
   Replace("b", "two");
@@ -66,7 +68,7 @@ TEST_F(FileWatchTest, FilesChangedTogetherAreReportedTogether) {
 }
 
 TEST_F(FileWatchTest, AFileThatDisappearsIsReportedOnceItIsBack) {
-  FileWatch watch(io_, {Path("a")}, [&] {
+  FileWatch watch(io_, {Path("a")}, FileWatch::Read({Path("a")}), [&] {
     ++reports_;
     io_.stop();
   });
@@ -78,6 +80,36 @@ TEST_F(FileWatchTest, AFileThatDisappearsIsReportedOnceItIsBack) {
   RunUntilReported();
   EXPECT_EQ(reports_, 2);
   watch.Stop();
+}
+
+// The versions read when the files were loaded are the baseline, not those present when the watch starts:
+// a file replaced in between is reported at the first polls.
+TEST_F(FileWatchTest, AChangeBetweenReadingAndStartingIsReported) {
+  const FileWatch::Stamps read = FileWatch::Read({Path("a")});
+  Replace("a", "replaced before the watch started");
+  FileWatch watch(io_, {Path("a")}, read, [&] {
+    ++reports_;
+    io_.stop();
+  });
+  watch.Start();
+  RunUntilReported();
+  EXPECT_EQ(reports_, 1);
+  watch.Stop();
+}
+
+// A poll already due when Stop is called (its handler queued behind the caller's) must not arm another:
+// the I/O loop then runs out of work and returns.
+TEST_F(FileWatchTest, StopEndsPollingEvenWithAPollAlreadyDue) {
+  FileWatch watch(io_, {Path("a")}, FileWatch::Read({Path("a")}), [&] { ++reports_; });
+  watch.Start();
+  // The loop is busy until the poll is due; Stop is queued behind that and the poll's completion lands
+  // behind Stop, as when a busy I/O thread is asked to shut down.
+  boost::asio::post(io_, [&] {
+    std::this_thread::sleep_for(FileWatch::kPollInterval + std::chrono::milliseconds(200));
+    boost::asio::post(io_, [&] { watch.Stop(); });
+  });
+  io_.run_for(std::chrono::seconds(20));
+  EXPECT_TRUE(io_.stopped()) << "the watch kept the I/O loop busy after Stop";
 }
 
 }  // namespace

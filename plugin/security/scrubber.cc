@@ -39,9 +39,6 @@ constexpr std::array<std::string_view, 10> kTokens = {kRedacted, kEmailToken,  k
                                                       kSsnToken, kIpToken,     kJwtToken,    kGithubToken,
                                                       kAwsToken, kApiKeyToken};
 
-constexpr std::string_view kMxcScheme = "mxc://";
-constexpr std::string_view kRelatesTo = "m.relates_to";
-
 boost::json::object* AsObject(boost::json::value* value) { return value == nullptr ? nullptr : value->if_object(); }
 // Sigils of Matrix identifiers (user, room, alias, event, group), whose localparts may spell "token".
 constexpr std::string_view kMatrixSigils = "@!#$+";
@@ -355,6 +352,24 @@ constexpr std::array<RuleSpec, 11> kRules = {{
 #undef ARMORCLAW_IPV4
 #undef ARMORCLAW_HEXTET
 
+// The Matrix identifier grammar (spec, appendices: identifier grammar, and the content repository's mxc://
+// URI). A server name is a DNS name or IPv4 address, or an IPv6 address in brackets, with an optional port.
+// An opaque id (the localpart of a room id, room alias or room-version-1/2 event id) is taken as URL-safe
+// characters without "@" or ":", so that no address or mention can hide in one; a user id's localpart is
+// the current grammar's, lower case. Event ids of room versions 3 and later, and room ids of version 12, are
+// the sigil and 43 characters of unpadded base64 (standard or URL-safe) and name no server.
+#define ARMORCLAW_SERVER_NAME R"((?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::[0-9]{1,5})?)"
+#define ARMORCLAW_OPAQUE_ID R"([A-Za-z0-9._~=/+-]+)"
+constexpr std::string_view kIdentifierPattern =
+    "mxc://" ARMORCLAW_SERVER_NAME "/[A-Za-z0-9_-]+"
+    "|@[a-z0-9._=/+-]+:" ARMORCLAW_SERVER_NAME
+    "|[!#$]" ARMORCLAW_OPAQUE_ID ":" ARMORCLAW_SERVER_NAME
+    "|[!$][A-Za-z0-9+/_-]{43}";
+#undef ARMORCLAW_SERVER_NAME
+#undef ARMORCLAW_OPAQUE_ID
+// The spec's limit for every identifier, and beyond it nothing is one.
+constexpr size_t kMaxIdentifierBytes = 255;
+
 re2::StringPiece ToPiece(std::string_view text) { return re2::StringPiece(text.data(), text.size()); }
 
 RE2::Options PatternOptions() {
@@ -375,7 +390,13 @@ struct Scrubber::Patterns {
     Resolver resolve;
   };
 
-  Patterns() : triggers(PatternOptions(), RE2::UNANCHORED) {}
+  Patterns()
+      : identifier(ToPiece(kIdentifierPattern), PatternOptions()), triggers(PatternOptions(), RE2::UNANCHORED) {}
+
+  // Whether the whole of `text` is one Matrix identifier or mxc:// URI.
+  bool IsIdentifier(std::string_view text) const {
+    return text.size() <= kMaxIdentifierBytes && RE2::FullMatch(ToPiece(text), identifier);
+  }
 
   // Fills `fired` with the rules whose pattern occurs in `text`, in rule order. One pass over the text
   // decides for every rule, so a message without candidates costs one scan. When the set's DFA runs out
@@ -413,6 +434,7 @@ struct Scrubber::Patterns {
     return true;
   }
 
+  RE2 identifier;
   std::vector<Rule> rules;
   RE2::Set triggers;  // Every rule's pattern, to learn in one scan which rules can match.
 };
@@ -435,6 +457,9 @@ void KeepRe2Resident() {
 absl::StatusOr<Scrubber> Scrubber::Create() {
   KeepRe2Resident();
   auto patterns = std::make_unique<Patterns>();
+  if (!patterns->identifier.ok()) {
+    return absl::InternalError(absl::StrCat("scrubber identifier pattern: ", patterns->identifier.error()));
+  }
   for (const RuleSpec& spec : kRules) {
     auto regex = std::make_unique<const RE2>(ToPiece(spec.pattern), PatternOptions());
     if (!regex->ok()) {
@@ -456,6 +481,9 @@ Scrubber& Scrubber::operator=(Scrubber&&) noexcept = default;
 Scrubber::~Scrubber() = default;
 
 bool Scrubber::Scrub(std::string_view text, std::string& out) const {
+  // What an identifier holds is its grammar's, not text a person wrote; a value that only starts like one
+  // is text like any other.
+  if (patterns_->IsIdentifier(text)) return false;
   std::vector<int> fired;
   patterns_->FiredRules(text, fired);
   std::vector<Edit> edits;
@@ -498,15 +526,12 @@ size_t Scrubber::ScrubEvent(boost::json::object& event) const {
     boost::json::value& value = *pending.back();
     pending.pop_back();
     if (boost::json::string* text = value.if_string()) {
-      const std::string_view view(text->data(), text->size());
-      if (!view.starts_with(kMxcScheme) && Scrub(view, scrubbed)) {
+      if (Scrub(std::string_view(text->data(), text->size()), scrubbed)) {
         *text = scrubbed;
         ++changed;
       }
     } else if (boost::json::object* object = value.if_object()) {
-      for (boost::json::key_value_pair& member : *object) {
-        if (member.key() != kRelatesTo) pending.push_back(&member.value());
-      }
+      for (boost::json::key_value_pair& member : *object) pending.push_back(&member.value());
     } else if (boost::json::array* array = value.if_array()) {
       for (boost::json::value& element : *array) pending.push_back(&element);
     }

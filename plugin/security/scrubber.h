@@ -19,7 +19,19 @@
 // X-Auth-Token) and takes "=" or ":"; a quoted value runs to its closing quote, a bare one to white space,
 // a quote or "<", so the rest of a query string goes with it.
 //
-// Identifiers are not PII and must survive, so every rule is written against their shapes:
+// A value that is exactly one Matrix identifier by its full grammar is left whole, whatever a rule would see
+// in it (@4111111111111111:example.org, !room:10.0.0.1): an mxc://<server-name>/<media-id> URI (media id of
+// A-Z a-z 0-9 _ -), a user id @<localpart>:<server-name> (localpart of a-z 0-9 . _ = - / +), a room id
+// !<opaque>:<server-name>, a room alias #<opaque>:<server-name>, an event id $<opaque>:<server-name>, and
+// the sigil-and-43-base64-characters event ids (room versions 3+) and room ids (version 12). A server name
+// is a DNS name, an IPv4 address or a bracketed IPv6 address, with an optional port; <opaque> is
+// A-Z a-z 0-9 . _ ~ = / + -, so neither an e-mail nor a mention fits in one. At most 255 bytes, the spec's
+// limit. The grammar is matched in full (RE2), never by prefix or by place: "mxc://x/y then bob@x.org" and
+// "@alice:example.org and bob@example.com" are text and are scrubbed, and so is everything under
+// m.relates_to except the ids themselves (a reaction's key is what the user typed). Historical user ids
+// with other characters (capitals, "@") are scrubbed as text; the rules below leave ordinary ones alone.
+//
+// Within text, identifiers are not PII and must survive, so every rule is written against their shapes:
 //   - An e-mail needs a local part before "@" and a dotted domain after it: a Matrix user id
 //     (@alice:example.org) has neither.
 //   - A phone number needs a "+" country code (8 to 15 digits in all, separators allowed) or the
@@ -71,13 +83,13 @@ class Scrubber {
   Scrubber& operator=(Scrubber&&) noexcept;
   ~Scrubber();
 
-  // Scrubs one string; returns true when anything was replaced.
+  // Scrubs one string; returns true when anything was replaced. A string that is one Matrix identifier or
+  // mxc:// URI is left alone.
   bool ScrubString(std::string& text) const;
 
   // Scrubs the string values of event["content"], event["unsigned"]["prev_content"] and
-  // event["unsigned"]["redacted_because"]["content"], through nested objects and arrays, in place. Keys
-  // are never changed, nor anything under an "m.relates_to" key (relations point at other events), nor
-  // strings that are mxc:// URIs. Returns the number of strings changed.
+  // event["unsigned"]["redacted_because"]["content"], through nested objects and arrays (m.relates_to
+  // included), in place, as ScrubString does. Keys are never changed. Returns the number of strings changed.
   size_t ScrubEvent(boost::json::object& event) const;
 
  private:

@@ -176,6 +176,27 @@ INSTANTIATE_TEST_SUITE_P(
         ScrubCase{"DateTime", "2026-11-27T12:34:56.789Z", "2026-11-27T12:34:56.789Z"},
         ScrubCase{"ShortNumbers", "room 42, 7 people, 2026", "room 42, 7 people, 2026"},
         ScrubCase{"Empty", "", ""},
+        // A value that is exactly an identifier is left alone, whatever a rule would see inside it; one that
+        // only starts like one is text.
+        ScrubCase{"MxcUri", "mxc://example.org/SEsfnsuifSDFSSEF", "mxc://example.org/SEsfnsuifSDFSSEF"},
+        ScrubCase{"MxcUriOnAddressWithPort", "mxc://10.0.0.1:8448/Ab_c-9", "mxc://10.0.0.1:8448/Ab_c-9"},
+        ScrubCase{"MxcUriOnIpv6", "mxc://[2001:db8::1]/media", "mxc://[2001:db8::1]/media"},
+        ScrubCase{"UserIdWithCardDigits", "@4111111111111111:example.org", "@4111111111111111:example.org"},
+        ScrubCase{"RoomIdOnAddress", "!OGEhHVWSdvArJzumhm:10.0.0.1", "!OGEhHVWSdvArJzumhm:10.0.0.1"},
+        ScrubCase{"RoomIdV12", "!Rqnc-F-dvnEYJTyHq_iKxU2bZ1CI92-kuZq3a5lr5Zg",
+                  "!Rqnc-F-dvnEYJTyHq_iKxU2bZ1CI92-kuZq3a5lr5Zg"},
+        ScrubCase{"AliasOnIpv6WithPort", "#ops:[2001:db8::1]:8448", "#ops:[2001:db8::1]:8448"},
+        ScrubCase{"EventIdOnAddress", "$143273582443PhrSn:192.168.1.254", "$143273582443PhrSn:192.168.1.254"},
+        ScrubCase{"TextAfterMxcUri", "mxc://x/y then alice@example.com and 4111 1111 1111 1111",
+                  "mxc://x/y then [REDACTED_EMAIL] and [REDACTED_CREDIT_CARD]"},
+        ScrubCase{"MxcUriWithEmailAsMediaId", "mxc://10.0.0.1/alice@example.com",
+                  "mxc://[REDACTED_IP]/[REDACTED_EMAIL]"},
+        ScrubCase{"MxcUriThenAddress", "mxc://x/y 10.0.0.1", "mxc://x/y [REDACTED_IP]"},
+        ScrubCase{"UserIdThenEmail", "@alice:example.org and bob@example.com",
+                  "@alice:example.org and [REDACTED_EMAIL]"},
+        ScrubCase{"UserIdWithEmailLocalpart", "@bob@example.com:example.org", "@[REDACTED_EMAIL]:example.org"},
+        ScrubCase{"UserIdOnAddressThenText", "@4111111111111111:10.0.0.1 hi",
+                  "@[REDACTED_CREDIT_CARD]:[REDACTED_IP] hi"},
         // Several kinds, and one replacement exposing another candidate.
         ScrubCase{"Mixed", "Mail alice@example.com or +1 415 555 2671 from 10.0.0.1",
                   "Mail [REDACTED_EMAIL] or [REDACTED_PHONE] from [REDACTED_IP]"},
@@ -349,24 +370,67 @@ TEST(ScrubEventTest, LeavesEverythingOutsideContentAlone) {
   EXPECT_EQ(event, original);
 }
 
-TEST(ScrubEventTest, LeavesRelationsAndMxcUrisAlone) {
+TEST(ScrubEventTest, ScrubsTextAfterAnMxcUri) {
+  boost::json::object event = ParseObject(R"({
+    "type": "m.room.message",
+    "content": {"msgtype": "m.text", "body": "mxc://x/y then alice@example.com and 4111 1111 1111 1111"}
+  })");
+  EXPECT_EQ(TheScrubber().ScrubEvent(event), 1u);
+  EXPECT_EQ(event.at("content").at("body"), "mxc://x/y then [REDACTED_EMAIL] and [REDACTED_CREDIT_CARD]");
+}
+
+// A reaction's key is whatever the user typed; the relation's ids and type are identifiers and stay.
+TEST(ScrubEventTest, ScrubsTextInsideRelationsButKeepsTheirIds) {
+  boost::json::object event = ParseObject(R"({
+    "type": "m.reaction",
+    "content": {"m.relates_to": {"rel_type": "m.annotation", "event_id": "$143273582443PhrSn:example.org",
+                                 "key": "mail alice@example.com"}}
+  })");
+  EXPECT_EQ(TheScrubber().ScrubEvent(event), 1u);
+  EXPECT_EQ(event, ParseObject(R"({
+    "type": "m.reaction",
+    "content": {"m.relates_to": {"rel_type": "m.annotation", "event_id": "$143273582443PhrSn:example.org",
+                                 "key": "mail [REDACTED_EMAIL]"}}
+  })"));
+}
+
+TEST(ScrubEventTest, LeavesIdentifiersAlone) {
   const boost::json::object original = ParseObject(R"({
     "type": "m.room.message",
     "content": {
-      "msgtype": "m.image", "url": "mxc://10.0.0.1/alice@example.com",
+      "msgtype": "m.image", "url": "mxc://10.0.0.1/SEsfnsuifSDFSSEF",
       "info": {"thumbnail_url": "mxc://example.org/AKIAIOSFODNN7EXAMPLE"},
+      "m.mentions": {"user_ids": ["@4111111111111111:example.org", "@alice:[2001:db8::1]:8448"]},
       "m.relates_to": {
-        "rel_type": "m.thread", "event_id": "$143273582443PhrSn:example.org",
-        "m.in_reply_to": {"event_id": "$x:example.org", "note": "alice@example.com"}
+        "rel_type": "m.thread", "event_id": "$Rqnc-F-dvnEYJTyHq_iKxU2bZ1CI92-kuZq3a5lr5Zg",
+        "m.in_reply_to": {"event_id": "$143273582443PhrSn:10.0.0.2"}
       },
-      "m.new_content": {"body": "see 10.0.0.1", "m.relates_to": {"key": "10.0.0.2"}}
+      "via": ["!OGEhHVWSdvArJzumhm:10.0.0.3", "#ops:10.0.0.4"]
     }
   })");
   boost::json::object event = original;
-  EXPECT_EQ(TheScrubber().ScrubEvent(event), 1u);
-  boost::json::object expected = original;
-  expected["content"].as_object()["m.new_content"].as_object()["body"] = "see [REDACTED_IP]";
-  EXPECT_EQ(event, expected);
+  EXPECT_EQ(TheScrubber().ScrubEvent(event), 0u);
+  EXPECT_EQ(event, original);
+}
+
+TEST(ScrubEventTest, ScrubsWhatOnlyStartsLikeAnIdentifier) {
+  boost::json::object event = ParseObject(R"({
+    "type": "m.room.message",
+    "content": {
+      "url": "mxc://10.0.0.1/alice@example.com", "body": "mxc://x/y 10.0.0.1",
+      "formatted_body": "@alice:example.org and bob@example.com",
+      "m.relates_to": {"event_id": "$e:example.org 10.0.0.1", "m.in_reply_to": {"note": "alice@example.com"}}
+    }
+  })");
+  EXPECT_EQ(TheScrubber().ScrubEvent(event), 5u);
+  EXPECT_EQ(event, ParseObject(R"({
+    "type": "m.room.message",
+    "content": {
+      "url": "mxc://[REDACTED_IP]/[REDACTED_EMAIL]", "body": "mxc://x/y [REDACTED_IP]",
+      "formatted_body": "@alice:example.org and [REDACTED_EMAIL]",
+      "m.relates_to": {"event_id": "$e:example.org [REDACTED_IP]", "m.in_reply_to": {"note": "[REDACTED_EMAIL]"}}
+    }
+  })"));
 }
 
 TEST(ScrubEventTest, NeverChangesKeys) {

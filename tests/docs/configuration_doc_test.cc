@@ -1,8 +1,8 @@
 // The documentation against the plugin's parser: the key table of docs/configuration.md lists exactly
-// the keys the plugin knows, in its order, and every TOML example in the README and docs/ is a
-// configuration the plugin accepts without a warning.
-#include <fstream>
-#include <sstream>
+// the keys the plugin knows, in its order; every TOML example in the README and docs/ is a configuration
+// the plugin accepts without a warning; every count of keys or rules that the docs write out is the
+// code's; the client guide names every key; and every rule relating keys is documented with its text.
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,37 +11,43 @@
 #include "gtest/gtest.h"
 #include "host-shim/toml_config.h"
 #include "plugin/config.h"
+#include "tests/docs/doc_text.h"
 
 namespace armorclaw::eventbus {
 namespace {
 
-// A file of the source tree, by its path from the top.
-std::string ReadSource(const std::string& path) {
-  std::ifstream file(ARMORCLAW_EVENTBUS_SOURCE_DIR "/" + path);
-  EXPECT_TRUE(file) << "cannot read " << path;
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
+using docs::CapitalizedNumberWord;
+using docs::CodeTexts;
+using docs::Lines;
+using docs::MatchesPlaceholders;
+using docs::NumberWord;
+using docs::ReadSource;
 
 std::string ConfigurationDoc() { return ReadSource("docs/configuration.md"); }
 
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream stream(text);
-  for (std::string line; std::getline(stream, line);) lines.push_back(line);
-  return lines;
-}
+constexpr std::string_view kKeyRowStart = "| [`";
 
 // The keys of the table rows "| [`key`](#anchor) | type | default | range |", in order.
 std::vector<std::string> TableKeys(const std::string& doc) {
   std::vector<std::string> keys;
-  constexpr std::string_view kRowStart = "| [`";
   for (const std::string& line : Lines(doc)) {
-    if (!line.starts_with(kRowStart)) continue;
-    keys.push_back(line.substr(kRowStart.size(), line.find('`', kRowStart.size()) - kRowStart.size()));
+    if (!line.starts_with(kKeyRowStart)) continue;
+    keys.push_back(line.substr(kKeyRowStart.size(), line.find('`', kKeyRowStart.size()) - kKeyRowStart.size()));
   }
   return keys;
+}
+
+// How many rows of the key table say "not set" in the default column: the keys without a default.
+int KeysWithoutDefault(const std::string& doc) {
+  int count = 0;
+  for (const std::string& line : Lines(doc)) {
+    if (!line.starts_with(kKeyRowStart)) continue;
+    // "| key | type | default | accepted |": the default cell starts at the third bar.
+    size_t bar = 0;
+    for (int cell = 0; cell < 2 && bar != std::string::npos; ++cell) bar = line.find('|', bar + 1);
+    if (bar != std::string::npos && line.compare(bar, 10, "| not set ") == 0) ++count;
+  }
+  return count;
 }
 
 // The text of every ```toml block.
@@ -117,6 +123,107 @@ TEST(ConfigurationDocTest, TheCompleteExamplesCommentedKeysAreAcceptedToo) {
   for (std::string_view key : ConfigKeys()) {
     EXPECT_THAT(uncommented, ::testing::HasSubstr("\n" + std::string(key) + " = ")) << key;
   }
+}
+
+// The keys of the original client guide: those its first TOML example sets.
+std::vector<std::string> OriginalGuideKeys() {
+  std::vector<std::string> keys;
+  const std::vector<std::string> blocks = TomlBlocks(ReadSource("docs/websocket-client-guide.md"));
+  if (blocks.empty()) return keys;
+  for (const std::string& line : Lines(blocks.front())) {
+    const size_t equals = line.find(" = ");
+    if (!line.starts_with('#') && !line.starts_with('[') && equals != std::string::npos) {
+      keys.push_back(line.substr(0, equals));
+    }
+  }
+  return keys;
+}
+
+// Fails, naming the document and the phrase, unless `path` says `phrase`.
+void ExpectSays(const std::string& path, const std::string& phrase) {
+  EXPECT_NE(ReadSource(path).find(phrase), std::string::npos) << path << " does not say \"" << phrase << "\"";
+}
+
+TEST(ConfigurationDocTest, CountsOfKeysAreTheKeyCount) {
+  const int keys = static_cast<int>(ConfigKeys().size());
+  const int original = static_cast<int>(OriginalGuideKeys().size());
+  ASSERT_GT(original, 0) << "no TOML example in the client guide";
+  ExpectSays("docs/configuration.md", "All " + NumberWord(keys) + " keys");
+  ExpectSays("docs/configuration.md", "the other " + NumberWord(keys - original) + " are extensions");
+  ExpectSays("docs/configuration.md", "shows the " + NumberWord(original) + " keys of the original");
+  ExpectSays("docs/configuration.md",
+             "The " + NumberWord(KeysWithoutDefault(ConfigurationDoc())) + " keys without a default");
+  ExpectSays("docs/websocket-client-guide.md", CapitalizedNumberWord(keys - original) + " more keys");
+  ExpectSays("docs/design.md", "each of the " + std::to_string(keys) + " known keys");
+  ExpectSays("docs/design.md", "a " + std::to_string(keys) + "-row table");
+}
+
+// The guide's paragraph about the keys beyond its example names each of them.
+TEST(ConfigurationDocTest, TheClientGuideNamesEveryKey) {
+  const std::vector<std::string> original = OriginalGuideKeys();
+  std::string paragraph;
+  for (const std::string& line : Lines(ReadSource("docs/websocket-client-guide.md"))) {
+    if (line.find(" more keys ") != std::string::npos) paragraph = line;
+  }
+  ASSERT_FALSE(paragraph.empty()) << "no paragraph about \"more keys\" in the client guide";
+  for (std::string_view key : ConfigKeys()) {
+    if (std::find(original.begin(), original.end(), key) != original.end()) continue;
+    EXPECT_THAT(paragraph, ::testing::HasSubstr("`" + std::string(key) + "`")) << key;
+  }
+}
+
+// Every rule ParseConfig checks after the entries are read (plugin/config.cc), each with the configurations
+// that break it: one for each text the rule has.
+std::vector<std::vector<ConfigEntries>> CrossKeyRules() {
+  using Breaking = std::vector<ConfigEntries>;
+  return {
+      Breaking{ConfigEntries{{"tls_cert_file", "/etc/eventbus.crt"}}},
+      Breaking{ConfigEntries{{"auth_jwt_audience", "eventbus"}},
+               ConfigEntries{{"auth_jwt_issuer", "https://auth.example.org"}}},
+      Breaking{ConfigEntries{{"max_queue_bytes", "65536"}}},
+  };
+}
+
+// ParseConfig's checks after the loop over the entries, counted in its source: a new rule must be added to
+// CrossKeyRules above, which this keeps from being forgotten.
+int CrossKeyChecksInTheSource() {
+  const std::string source = ReadSource("plugin/config.cc");
+  const size_t parse = source.find("absl::StatusOr<Config> ParseConfig(");
+  // The loop over the entries is the body's first block; the body ends at the first unindented brace.
+  const size_t after_loop = source.find("\n  }\n", parse);
+  const size_t end = source.find("\n}\n", parse);
+  EXPECT_TRUE(parse != std::string::npos && after_loop < end) << "ParseConfig not found in plugin/config.cc";
+  int checks = 0;
+  for (size_t at = source.find("InvalidArgumentError(", after_loop); at < end;
+       at = source.find("InvalidArgumentError(", at + 1)) {
+    ++checks;
+  }
+  return checks;
+}
+
+TEST(ConfigurationDocTest, EveryRuleRelatingKeysIsDocumented) {
+  const std::vector<std::vector<ConfigEntries>> rules = CrossKeyRules();
+  ASSERT_EQ(CrossKeyChecksInTheSource(), static_cast<int>(rules.size()))
+      << "plugin/config.cc checks another rule relating keys: add it to CrossKeyRules and to the docs";
+  const std::vector<std::string> configuration = CodeTexts(ConfigurationDoc());
+  const std::vector<std::string> catalog = CodeTexts(ReadSource("docs/error-catalog.md"));
+  for (const std::vector<ConfigEntries>& rule : rules) {
+    for (const ConfigEntries& breaking : rule) {
+      const absl::StatusOr<Config> config = ParseConfig(breaking, [](std::string_view) {});
+      ASSERT_FALSE(config.ok()) << breaking.front().first;
+      const std::string text(config.status().message());
+      const auto documents = [&](const std::vector<std::string>& codes) {
+        return std::any_of(codes.begin(), codes.end(),
+                           [&](const std::string& code) { return MatchesPlaceholders(code, text); });
+      };
+      EXPECT_TRUE(documents(configuration)) << "configuration.md does not show: " << text;
+      EXPECT_TRUE(documents(catalog)) << "error-catalog.md does not show: " << text;
+    }
+  }
+  const int count = static_cast<int>(rules.size());
+  ExpectSays("docs/configuration.md", "**" + CapitalizedNumberWord(count) + " rules relate keys**");
+  ExpectSays("docs/error-catalog.md", CapitalizedNumberWord(count) + " checks relate keys");
+  ExpectSays("docs/design.md", NumberWord(count) + " cross-key rules");
 }
 
 }  // namespace
