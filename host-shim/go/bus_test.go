@@ -207,7 +207,7 @@ func readCorpus(t *testing.T) [][]byte {
 }
 
 // canonical is a JSON value re-encoded with sorted keys, to compare what was published with what a
-// client received (the plugin re-serializes events while it scrubs them).
+// client received whatever the spacing and member order.
 func canonical(t *testing.T, text []byte) string {
 	t.Helper()
 	var value any
@@ -235,7 +235,9 @@ func statNumber(t *testing.T, stats map[string]any, name string) string {
 func TestBridgeEventsReachAPythonSubscriberInSequence(t *testing.T) {
 	const publishers, rounds = 4, 3
 	logs := newLogLines()
-	bus := createBus(t, logs.log)
+	// Delivery and order are under test, so events go out as published: the corpus holds an e-mail
+	// address and a phone number, which scrubbing would replace.
+	bus := createBus(t, logs.log, Entry{"pii_scrubbing", "false"})
 	if err := bus.Start(); err != nil {
 		t.Fatal(err)
 	}
