@@ -8,7 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Every Debian package the build, the tests and the demo need.
+# Every Debian package the build, the tests and the demo need. help2man writes the host's man page
+# (cmake/Install.cmake).
 packages=(
   cmake ninja-build g++ pkg-config
   libboost1.81-dev libabsl-dev libtomlplusplus-dev libssl-dev libre2-dev openssl
@@ -16,6 +17,7 @@ packages=(
   clang libclang-rt-14-dev
   python3 python3-websockets
   nodejs chromium
+  help2man
 )
 
 as_root() {
