@@ -1,4 +1,4 @@
-# What `cmake --install` lays out under its prefix (docs/operations.md, "Installing"):
+# What `cmake --install` lays out under its prefix (docs/operations.md, "Installing the Debian package"):
 #
 #   bin/armorclaw-eventbus-host                      the stand-in bridge
 #   lib/armorclaw/plugins/armorclaw-eventbus.so      the plugin, in a plugin directory a bridge points at
