@@ -38,7 +38,8 @@ class Server {
   // Starts accepting connections and watching the authentication and TLS files, if any.
   void Start();
   // Hands each event, in order, to the connections whose subscriptions match it, then sends each of
-  // those connections its share with as few socket writes as possible. Returns the deliveries.
+  // those connections its share with as few socket writes as possible. Returns the deliveries: events
+  // queued to a connection.
   size_t Publish(const std::vector<EventPtr>& events);
   // Stops accepting and sends every client a close frame; `all_closed` runs when the last connection has
   // gone (at once if there is none).
@@ -59,6 +60,8 @@ class Server {
   // pair does not load (one file replaced, not yet the other), the previous one stays.
   void ReloadTls();
   void StopWatching();
+  // Sends each session that received events in this batch its share, and empties hub_->dirty.
+  void FlushDirty();
 
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
