@@ -128,6 +128,9 @@ Result Flood(const Options& options, const FrameKind& kind) {
   {
     RawWsClient flooder(plugin.url(), kFlooderReceiveBuffer);
     flooder.Upgrade();
+    // The 101 can reach the client before the server counts the connection: wait for the count, or a
+    // flooder not yet counted would read as one already cut.
+    plugin.AwaitStat("connections_open", 2);
     auto& socket = flooder.socket();
     socket.non_blocking(true);
     std::string chunk;
