@@ -12,12 +12,12 @@
 //
 // Usage: flood-soak [--seconds N] [--max-queue-bytes N] [--max-message-bytes N] [--check]
 #include <poll.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -27,10 +27,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "bench/proc_files.h"
 #include "bench/ws_frame.h"
 #include "boost/asio/socket_base.hpp"
 #include "boost/json/parse.hpp"
-#include "common/string_view_compat.h"
 #include "tests/conformance/raw_ws_client.h"
 #include "tests/support/running_plugin.h"
 #include "tests/support/ws_client.h"
@@ -80,16 +80,9 @@ std::vector<FrameKind> Kinds(const Options& options) {
 
 // This process's resident set, in KiB.
 uint64_t RssKib() {
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);) {
-    if (!line.starts_with("VmRSS:")) continue;
-    uint64_t kib = 0;
-    std::string_view digits = std::string_view(line).substr(6);
-    digits.remove_suffix(digits.size() - digits.find(" kB"));
-    while (!digits.empty() && digits.front() == ' ') digits.remove_prefix(1);
-    if (absl::SimpleAtoi(ToAbsl(digits), &kib)) return kib;
-  }
-  throw std::runtime_error("no VmRSS in /proc/self/status");
+  const int64_t kib = bench::StatusKb(getpid(), "VmRSS");
+  if (kib < 0) throw std::runtime_error("no VmRSS in /proc/self/status");
+  return static_cast<uint64_t>(kib);
 }
 
 struct Result {
