@@ -73,7 +73,11 @@ RawWsClient::RawWsClient(const std::string& url, std::optional<int> receive_buff
 }
 
 void RawWsClient::Send(std::string_view bytes) {
-  asio::write(stream_.socket(), asio::buffer(bytes.data(), bytes.size()));
+  beast::error_code error;
+  asio::write(stream_.socket(), asio::buffer(bytes.data(), bytes.size()), error);
+  if (error && error != asio::error::broken_pipe && error != asio::error::connection_reset) {
+    throw beast::system_error(error, "write");
+  }
 }
 
 void RawWsClient::SendByteByByte(std::string_view bytes) {

@@ -73,6 +73,8 @@ class RawWsClient {
   // The path of the URL the client was made with.
   const std::string& path() const { return path_; }
 
+  // Writes `bytes`, or as many as the server takes before it closes the connection: a server may refuse
+  // a frame on its header alone and close without reading the rest; what it answered is read next.
   void Send(std::string_view bytes);
   // The socket, for a client that writes without blocking (the flood soak).
   boost::asio::ip::tcp::socket& socket() { return stream_.socket(); }
