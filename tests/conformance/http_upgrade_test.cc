@@ -145,13 +145,11 @@ TEST_F(HttpUpgradeTest, BodyOnAnUpgradeGets400) {
   EXPECT_EQ(Answer(UpgradeRequest(client_.path(), "Content-Length: 5\r\n") + "hello"), http::status::bad_request);
 }
 
-// RFC 7230 §6.7: after the 101 the connection speaks the new protocol from the first byte after the
-// request, so a frame sent right behind the request is a message of its own, answered like any other.
-TEST_F(HttpUpgradeTest, FramePipelinedBehindTheRequestIsItsOwnMessage) {
+// RFC 6455 §4.1: the client MUST wait for the server's answer before it sends anything more. A frame sent
+// right behind the request is refused with 400, never taken for (part of) the client's first message.
+TEST_F(HttpUpgradeTest, FrameSentBeforeThe101Gets400) {
   client_.Send(UpgradeRequest(client_.path()) + ClientFrame(kFin | op::kText, kPing));
-  EXPECT_EQ(client_.ReadHttpResponse().result(), http::status::switching_protocols);
-  EXPECT_EQ(client_.ReadText(), kPong);
-  ExpectUsable(client_);
+  EXPECT_EQ(client_.ReadHttpResponse().result(), http::status::bad_request);
 }
 
 }  // namespace
