@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <utility>
 
-#include "common/string_view_compat.h"
 
 namespace armorclaw::eventbus {
 
@@ -45,7 +44,7 @@ void SubscriptionIndex::Add(std::string id, EventSink* sink, Filter filter) {
   for (const Placement& placement : subscription.placements) ListFor(placement).push_back(&subscription);
 }
 
-void SubscriptionIndex::Erase(absl::node_hash_map<std::string, Subscription>::iterator it) {
+void SubscriptionIndex::Erase(std::unordered_map<std::string, Subscription>::iterator it) {
   Subscription* subscription = &it->second;
   for (const Placement& placement : subscription->placements) {
     std::vector<Subscription*>& list = ListFor(placement);
@@ -57,7 +56,7 @@ void SubscriptionIndex::Erase(absl::node_hash_map<std::string, Subscription>::it
 }
 
 bool SubscriptionIndex::Remove(std::string_view id, const EventSink* sink) {
-  auto it = by_id_.find(ToAbsl(id));
+  auto it = by_id_.find(std::string(id));
   if (it == by_id_.end() || it->second.owner->sink != sink) return false;
   SinkState& owner = *it->second.owner;
   owner.ids.erase(std::find(owner.ids.begin(), owner.ids.end(), id));

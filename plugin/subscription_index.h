@@ -1,5 +1,9 @@
 // Every active subscription, indexed so that matching an event costs what its candidates cost, not what
 // all subscriptions cost. Owned and used by the I/O thread only.
+//
+// The tables are the standard library's, not Abseil's: an insert that runs out of memory must leave a
+// table as it was (the I/O thread logs the failure and goes on), and Abseil's hash tables as Debian ships
+// them are left corrupt when an allocation fails while they grow.
 #ifndef ARMORCLAW_EVENTBUS_PLUGIN_SUBSCRIPTION_INDEX_H_
 #define ARMORCLAW_EVENTBUS_PLUGIN_SUBSCRIPTION_INDEX_H_
 
@@ -8,10 +12,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
-#include "absl/container/node_hash_map.h"
 #include "plugin/event.h"
 #include "plugin/filter.h"
 
@@ -49,7 +52,7 @@ class SubscriptionIndex {
     std::vector<std::string> ids;
   };
   struct Subscription;
-  using Buckets = absl::flat_hash_map<std::string, std::vector<Subscription*>>;
+  using Buckets = std::unordered_map<std::string, std::vector<Subscription*>>;
   // Where a subscription is listed: `buckets[key]`, or the unindexed list when `buckets` is null.
   struct Placement {
     Buckets* buckets;
@@ -62,11 +65,11 @@ class SubscriptionIndex {
   };
 
   std::vector<Subscription*>& ListFor(const Placement& placement);
-  void Erase(absl::node_hash_map<std::string, Subscription>::iterator it);
+  void Erase(std::unordered_map<std::string, Subscription>::iterator it);
   void Visit(const std::vector<Subscription*>& list, const EventPtr& event, size_t& delivered);
 
-  absl::node_hash_map<std::string, Subscription> by_id_;
-  absl::node_hash_map<const EventSink*, SinkState> sinks_;
+  std::unordered_map<std::string, Subscription> by_id_;
+  std::unordered_map<const EventSink*, SinkState> sinks_;
   // A subscription is listed under its room(s) if it names any (room_id, rooms), else under each room its
   // client may see, else under its sender(s), else under each of its event types when none has a
   // wildcard, else in the unindexed list that every event visits; Filter::Matches checks the rest.

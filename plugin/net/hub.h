@@ -7,9 +7,9 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <unordered_set>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
 #include "boost/asio/ssl/context.hpp"
 #include "plugin/security/address_limit.h"
 #include "plugin/security/auth.h"
@@ -40,8 +40,9 @@ struct Hub {
   const HostLog log;
   Counters& counters;
   SubscriptionIndex index;
-  // Every session from accept to teardown, handshaking or open.
-  absl::flat_hash_set<Session*> sessions;
+  // Every session from accept to teardown, handshaking or open. A standard set, like the index's tables: it
+  // must stay whole when an insert runs out of memory.
+  std::unordered_set<Session*> sessions;
   // The same sessions counted by client address: a session holds its place from accept to destruction.
   AddressLimit sockets_by_address;
   // Of the sessions, the ones admitted under max_connections: upgrading (from the check of the request to

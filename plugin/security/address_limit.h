@@ -7,8 +7,8 @@
 
 #include <cstddef>
 #include <string>
+#include <unordered_map>
 
-#include "absl/container/flat_hash_map.h"
 #include "boost/asio/ip/address.hpp"
 
 namespace armorclaw::eventbus {
@@ -31,7 +31,7 @@ class AddressLimit {
 
  private:
   const size_t limit_;
-  absl::flat_hash_map<Key, size_t> counts_;
+  std::unordered_map<Key, size_t> counts_;  // Stays whole when an insert runs out of memory.
 };
 
 }  // namespace armorclaw::eventbus
