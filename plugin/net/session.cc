@@ -140,6 +140,7 @@ void Session::OnRequest(beast::error_code error) {
   ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
     if (kind == websocket::frame_type::ping) last_activity_ = Clock::now();
     if (kind == websocket::frame_type::pong) pong_pending_ = false;
+    if (kind == websocket::frame_type::close) DropAtCloseDeadline();
   });
   ws_.async_accept(request_->release(),
                    [self = shared_from_this()](beast::error_code error) { self->OnAccepted(error); });
@@ -399,6 +400,7 @@ void Session::CutSlowConsumer() {
     self->Write(*reason, reason);
     self->ws_.async_close({websocket::close_code::policy_error, "slow consumer"},
                           [self](beast::error_code) {});
+    self->DropAtCloseDeadline();
   });
 }
 
@@ -454,6 +456,20 @@ void Session::Close(const websocket::close_reason& reason) {
   // Beast sends the close frame after the write in flight; the read loop ends when the peer answers or
   // the handshake timeout tears the connection down.
   ws_.async_close(reason, [self = shared_from_this()](beast::error_code) {});
+  DropAtCloseDeadline();
+}
+
+void Session::DropAtCloseDeadline() {
+  // Beast bounds the wait for the client's close frame, but not the wait that follows it, for the client to
+  // close its socket: a client that never does would keep the session, its subscriptions and its socket.
+  // The wait does not keep the session alive: once its other operations have ended, it is gone anyway.
+  timer_.expires_after(ToChrono(hub_->config.handshake_timeout));
+  timer_.async_wait([weak = weak_from_this()](beast::error_code error) {
+    const std::shared_ptr<Session> self = weak.lock();
+    if (error || !self) return;
+    self->hub_->log.Debug(absl::StrCat("dropping ", self->peer_, ": close not completed within handshake_timeout"));
+    self->Abort();
+  });
 }
 
 void Session::GoAway() {

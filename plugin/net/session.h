@@ -73,6 +73,9 @@ class Session final : public std::enable_shared_from_this<Session>, public Event
   void ArmTimer();
   void OnTimer(boost::beast::error_code error);
   void Close(const boost::beast::websocket::close_reason& reason);
+  // A close has begun (ours or the client's): the connection is dropped if it has not ended within
+  // handshake_timeout.
+  void DropAtCloseDeadline();
   // The token stopped admitting the connection: an unauthorized error saying `reason`, then 1008.
   void CloseForToken(std::string_view reason, std::atomic<uint64_t>& counter);
   void CutSlowConsumer();

@@ -83,6 +83,21 @@ TEST(HardeningTest, PingFloodThatNeverReadsIsCutAtMaxQueueBytes) {
   plugin.AwaitStat("queued_bytes", 0);
 }
 
+// RFC 6455 §7.1.1: once the close handshake is done the server closes the TCP connection. A client that
+// completes the close but never closes its own socket holds its subscriptions and its socket no longer
+// than handshake_timeout.
+TEST(HardeningTest, AClientThatKeepsItsSocketAfterTheCloseIsLetGo) {
+  RunningPlugin plugin(Config{{"handshake_timeout", "1s"}});
+  RawConnection client(plugin.url());
+  client.Send(UpgradeRequest());
+  ASSERT_THAT(client.ReadHttpHeader(), StartsWith("HTTP/1.1 101"));
+  client.Send(ClientFrame(0x1, R"({"type":"subscribe","data":{"filter":{}}})"));
+  plugin.AwaitStat("subscriptions_active", 1);
+  client.Send(ClientFrame(0x8, std::string("\x03\xe8", 2)));  // Close 1000; the socket stays open.
+  plugin.AwaitStat("subscriptions_active", 0);
+  plugin.AwaitStat("sockets_open", 0);
+}
+
 // The limit counts upgrades in progress: a burst of upgrade requests on open sockets cannot get past it.
 TEST(HardeningTest, ABurstOfUpgradesAdmitsExactlyMaxConnections) {
   constexpr int kClients = 100;
