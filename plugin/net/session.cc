@@ -268,7 +268,7 @@ void Session::OnRead(beast::error_code error, size_t) {
 
 void Session::AnswerGuardedFrame(beast::error_code error) {
   const uint16_t code = error == ClientFrameError::kCloseWith1014 ? 1014 : websocket::close_code::protocol_error;
-  hub_->log.Debug(absl::StrCat("closing ", peer_, ": ", error.message(), " (close ", code, ")"));
+  hub_->log.Debug(absl::StrCat("closing ", peer_, " with ", code, ": ", error.message()));
   // Beast counts the stream as failed and sends nothing more: the close it would have sent is written
   // here, below it (through TLS when on), unless a close of ours already went out, which nothing may
   // follow. Like Beast's own closes, it has no reason.
