@@ -1,19 +1,32 @@
 // The layer under each connection's websocket::stream: the connection's CorkedSocket, with TLS on top of
 // it when the listener serves wss://. Chosen per connection at accept, so that one Session class serves
 // both; with TLS the batch holds ciphertext, still sent with one writev per connection per batch.
+//
+// Once the upgrade is done, what the client sends (plaintext, under TLS) passes a ClientFrameGuard before
+// Beast reads it: the one frame Beast 1.81 would answer wrongly is kept from it, and the read that reaches
+// it completes with a ClientFrameError instead, for the session to answer.
 #ifndef ARMORCLAW_EVENTBUS_PLUGIN_NET_CLIENT_STREAM_H_
 #define ARMORCLAW_EVENTBUS_PLUGIN_NET_CLIENT_STREAM_H_
 
+#include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <utility>
 
+#include "boost/asio/buffer.hpp"
+#include "boost/asio/compose.hpp"
 #include "boost/asio/post.hpp"
 #include "boost/asio/ssl/context.hpp"
 #include "boost/asio/ssl/stream.hpp"
 #include "boost/beast/core/bind_handler.hpp"
+#include "boost/beast/core/buffers_prefix.hpp"
+#include "boost/beast/core/buffers_range.hpp"
 #include "boost/beast/core/error.hpp"
 #include "boost/beast/core/role.hpp"
+#include "plugin/net/client_frame_guard.h"
 #include "plugin/net/corked_socket.h"
 
 namespace armorclaw::eventbus {
@@ -57,11 +70,20 @@ class ClientStream {
   }
   template <typename Buffers>
   size_t read_some(const Buffers& buffers, boost::beast::error_code& error) {
-    return tls_ ? tls_->read_some(buffers, error) : corked_.read_some(buffers, error);
+    if (!guard_) return ReadRaw(buffers, error);
+    while (!ReadyForBeast()) {
+      const size_t bytes = ReadRaw(buffers, error);
+      if (error) return 0;
+      if (const size_t ready = Screen(buffers, bytes)) return ready;
+    }
+    return TakeForBeast(buffers, error);
   }
   template <typename Buffers>
   size_t read_some(const Buffers& buffers) {
-    return tls_ ? tls_->read_some(buffers) : corked_.read_some(buffers);
+    boost::beast::error_code error;
+    const size_t bytes = read_some(buffers, error);
+    if (error) throw boost::beast::system_error(error);
+    return bytes;
   }
   template <typename Buffers, typename Handler>
   void async_write_some(const Buffers& buffers, Handler&& handler) {
@@ -70,9 +92,14 @@ class ClientStream {
   }
   template <typename Buffers, typename Handler>
   void async_read_some(const Buffers& buffers, Handler&& handler) {
-    if (tls_) return tls_->async_read_some(buffers, std::forward<Handler>(handler));
-    corked_.async_read_some(buffers, std::forward<Handler>(handler));
+    if (!guard_) return AsyncReadRaw(buffers, std::forward<Handler>(handler));
+    boost::asio::async_compose<Handler, void(boost::beast::error_code, size_t)>(GuardedRead<Buffers>{*this, buffers},
+                                                                                handler, get_executor());
   }
+
+  // From now on every byte read passes the guard. Called once the 101 is sent: the guard follows frames,
+  // and must not see the HTTP request.
+  void GuardFrames() { guard_.emplace(); }
 
   // Ends TLS with close_notify (when TLS is on), then tears the connection down like a plain one.
   template <typename Handler>
@@ -85,10 +112,88 @@ class ClientStream {
   }
 
  private:
+  // A read under the guard: bytes the guard has cleared, or its verdict once nothing cleared is left.
+  template <typename Buffers>
+  struct GuardedRead {
+    ClientStream& stream;
+    Buffers buffers;
+    enum class Step { kStart, kAnswer, kRead } step = Step::kStart;
+
+    template <typename Self>
+    void operator()(Self& self, boost::beast::error_code error = {}, size_t bytes = 0) {
+      if (step == Step::kRead) {
+        if (error) return self.complete(error, 0);
+        if (const size_t ready = stream.Screen(buffers, bytes)) return self.complete({}, ready);
+      } else if (step == Step::kStart && stream.ReadyForBeast()) {
+        // Not completed inline: Beast expects a read to complete after it was started.
+        step = Step::kAnswer;
+        return boost::asio::post(stream.get_executor(), std::move(self));
+      }
+      if (!stream.ReadyForBeast()) {
+        step = Step::kRead;
+        return stream.AsyncReadRaw(buffers, std::move(self));
+      }
+      boost::beast::error_code verdict;
+      const size_t ready = stream.TakeForBeast(buffers, verdict);
+      self.complete(verdict, ready);
+    }
+  };
+
+  template <typename Buffers>
+  size_t ReadRaw(const Buffers& buffers, boost::beast::error_code& error) {
+    return tls_ ? tls_->read_some(buffers, error) : corked_.read_some(buffers, error);
+  }
+  template <typename Buffers, typename Handler>
+  void AsyncReadRaw(const Buffers& buffers, Handler&& handler) {
+    if (tls_) return tls_->async_read_some(buffers, std::forward<Handler>(handler));
+    corked_.async_read_some(buffers, std::forward<Handler>(handler));
+  }
+
+  // Whether a read has something to give Beast without reading: cleared bytes held back, or a verdict.
+  bool ReadyForBeast() const { return guard_->cleared() > delivered_ || guard_->verdict(); }
+
+  // Shows the guard the `bytes` just read into `buffers`; returns how many of them, at the front of
+  // `buffers`, Beast may take now. Those that wait for the rest of their frame are held back.
+  template <typename Buffers>
+  size_t Screen(const Buffers& buffers, size_t bytes) {
+    const auto fresh = boost::beast::buffers_prefix(bytes, buffers);
+    for (const auto buffer : boost::beast::buffers_range_ref(fresh)) {
+      guard_->Feed(std::string_view(static_cast<const char*>(buffer.data()), buffer.size()));
+    }
+    if (held_.empty() && guard_->cleared() == delivered_ + bytes) {
+      delivered_ += bytes;  // Nearly always: every byte cleared, and already where Beast wants it.
+      return bytes;
+    }
+    const size_t held = held_.size();
+    held_.resize(held + bytes);
+    boost::asio::buffer_copy(boost::asio::buffer(held_.data() + held, bytes), fresh);
+    return TakeCleared(buffers);
+  }
+
+  // Copies the held bytes the guard has cleared to `buffers`, as many as fit; returns how many.
+  template <typename Buffers>
+  size_t TakeCleared(const Buffers& buffers) {
+    const auto cleared = static_cast<size_t>(guard_->cleared() - delivered_);
+    const size_t taken = boost::asio::buffer_copy(buffers, boost::asio::buffer(held_.data(), cleared));
+    held_.erase(0, taken);
+    delivered_ += taken;
+    return taken;
+  }
+  // For a read that ReadyForBeast lets complete: the cleared bytes first, the verdict once none is left.
+  template <typename Buffers>
+  size_t TakeForBeast(const Buffers& buffers, boost::beast::error_code& verdict) {
+    const size_t taken = TakeCleared(buffers);
+    if (taken == 0) verdict = *guard_->verdict();
+    return taken;
+  }
+
   CorkedSocket corked_;
   // Kept for the stream's lifetime: a certificate reload replaces the server's context, not this one.
   std::shared_ptr<boost::asio::ssl::context> tls_context_;
   std::optional<boost::asio::ssl::stream<CorkedSocket&>> tls_;
+  std::optional<ClientFrameGuard> guard_;  // Once the upgrade is done.
+  std::string held_;        // Read, not yet given to Beast: all bytes fed to the guard after delivered_.
+  uint64_t delivered_ = 0;  // Bytes given to Beast since the guard was armed.
 };
 
 }  // namespace armorclaw::eventbus

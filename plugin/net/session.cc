@@ -12,6 +12,7 @@
 #include "boost/beast/http/write.hpp"
 #include "boost/beast/websocket/rfc6455.hpp"
 #include "common/string_view_compat.h"
+#include "plugin/net/client_frame_guard.h"
 #include "plugin/net/upgrade_request.h"
 #include "plugin/subscriber_id.h"
 
@@ -222,6 +223,7 @@ void Session::RejectHttp(http::status status, std::string_view body) {
 
 void Session::OnAccepted(beast::error_code error) {
   if (error || closing_) return Release();
+  ws_.next_layer().GuardFrames();
   open_ = true;
   Increment(hub_->counters.connections_open);
   Increment(hub_->counters.connections_accepted);
@@ -247,6 +249,7 @@ void Session::ReadNext() {
 
 void Session::OnRead(beast::error_code error, size_t) {
   if (error) {
+    if (error.category() == ClientFrameCategory()) return AnswerGuardedFrame(error);
     if (error == websocket::error::message_too_big) {
       hub_->log.Info(absl::StrCat("closed ", peer_, ": message over max_message_bytes (1009)"));
     }
@@ -262,6 +265,22 @@ void Session::OnRead(beast::error_code error, size_t) {
   }
   buffer_.consume(buffer_.size());
   ReadNext();
+}
+
+void Session::AnswerGuardedFrame(beast::error_code error) {
+  const uint16_t code = error == ClientFrameError::kCloseWith1014 ? 1014 : websocket::close_code::protocol_error;
+  hub_->log.Debug(absl::StrCat("closing ", peer_, " with ", code, ": ", error.message()));
+  // Beast counts the stream as failed and sends nothing more: the close it would have sent is written
+  // here, below it (through TLS when on), unless a close of ours already went out, which nothing may
+  // follow. Like Beast's own closes, it has no reason.
+  if (!closing_) {
+    closing_ = true;
+    const std::string frame = ServerCloseFrame(code);
+    beast::error_code ignored;
+    ws_.next_layer().write_some(asio::buffer(frame), ignored);
+  }
+  Release();
+  Corked().AsyncDrain([self = shared_from_this()](beast::error_code) { self->Abort(); });
 }
 
 void Session::Handle(std::string_view frame) {

@@ -58,6 +58,9 @@ class Session final : public std::enable_shared_from_this<Session>, public Event
   void OnAccepted(boost::beast::error_code error);
   void ReadNext();
   void OnRead(boost::beast::error_code error, size_t bytes);
+  // The read ended on a frame the ClientFrameGuard kept from Beast (`error` says which): answers it with
+  // the close RFC 6455 asks for, 1002 or the echo of 1014, and ends the connection.
+  void AnswerGuardedFrame(boost::beast::error_code error);
   void Handle(std::string_view frame);
   void Handle(SubscribeRequest& request);
   void Handle(const UnsubscribeRequest& request);

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "boost/asio/connect.hpp"
+#include "boost/asio/write.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/ssl.hpp"
 #include "boost/beast/core/buffers_to_string.hpp"
@@ -82,6 +83,16 @@ class BeastTlsClient {
     return boost::json::parse(beast::buffers_to_string(buffer.data()));
   }
   void Close() { ws_.close(websocket::close_code::normal); }
+  // Bytes written as they are, encrypted, past the client's own framing.
+  void SendRaw(std::string_view bytes) { asio::write(ws_.next_layer(), asio::buffer(bytes.data(), bytes.size())); }
+  // Reads until the server closes; the code of its close frame.
+  uint16_t ReadCloseCode() {
+    beast::flat_buffer buffer;
+    beast::error_code error;
+    ws_.read(buffer, error);
+    EXPECT_TRUE(error) << "a message instead of the close";
+    return ws_.reason().code;
+  }
 
  private:
   asio::io_context io_;
@@ -97,6 +108,16 @@ TEST_F(TlsTest, BeastClientOverOpenSslReceivesEvents) {
   plugin.Publish(event);
   EXPECT_EQ(client.ReadJson().at("data").at("event"), boost::json::parse(event));
   client.Close();
+}
+
+// RFC 6455 section 5.2 over wss://: the frame guard under Beast judges the decrypted bytes, and the close it
+// sends in Beast's place goes out encrypted.
+TEST_F(TlsTest, LengthWithTheMostSignificantBitSetIsClosedWith1002) {
+  RunningPlugin plugin(Config{{"tls_cert_file", Path("a", "cert")}, {"tls_key_file", Path("a", "key")}});
+  BeastTlsClient client(plugin.url(), Path("a", "cert"));
+  client.SendRaw(std::string("\x81\xFF\x80\x00\x00\x00\x00\x00\x00\x05\x01\x02\x03\x04", 14));
+  EXPECT_EQ(client.ReadCloseCode(), websocket::close_code::protocol_error);
+  plugin.AwaitStat("connections_open", 0);
 }
 
 TEST_F(TlsTest, ARenewedCertificateIsServedWithoutARestart) {
