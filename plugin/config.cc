@@ -81,7 +81,7 @@ constexpr int64_t kMaxCount = 1'000'000;
 constexpr int64_t kEnvelopeBytes = 1024;
 
 // One row per documented key (docs/configuration.md); the order is the documentation's.
-const std::array<std::pair<std::string_view, Setter>, 23> kKeys = {{
+const std::array<std::pair<std::string_view, Setter>, 26> kKeys = {{
     {"websocket_enabled",
      [](std::string_view v, Config& c) { return SetBool("websocket_enabled", v, c.websocket_enabled); }},
     {"websocket_addr",
@@ -178,6 +178,16 @@ const std::array<std::pair<std::string_view, Setter>, 23> kKeys = {{
        }
        c.allowed_origins = *std::move(policy);
        return absl::OkStatus();
+     }},
+    {"history_size",
+     [](std::string_view v, Config& c) { return SetInt("history_size", v, 0, kMaxCount, c.history_size); }},
+    {"history_max_bytes",
+     [](std::string_view v, Config& c) {
+       return SetInt("history_max_bytes", v, 0, int64_t{1} << 34, c.history_max_bytes);
+     }},
+    {"max_replay_events",
+     [](std::string_view v, Config& c) {
+       return SetInt("max_replay_events", v, 0, kMaxCount, c.max_replay_events);
      }},
 }};
 

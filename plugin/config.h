@@ -61,6 +61,12 @@ struct Config {
   std::string tls_key_file;
   // Browser origins allowed to connect; not configured: all.
   OriginPolicy allowed_origins;
+  // Resuming after a disconnect (subscribe's "since"): the last history_size dispatched events (0: none)
+  // are retained in memory, their frames totalling at most history_max_bytes; one resume replays at most
+  // max_replay_events of them, or none.
+  int64_t history_size = 10000;
+  int64_t history_max_bytes = 64 * 1024 * 1024;
+  int64_t max_replay_events = 10000;
 };
 
 using ConfigEntries = std::vector<std::pair<std::string, std::string>>;

@@ -54,6 +54,18 @@ struct Counters {
   // those queues hold.
   ByteGauge queued_bytes;
 
+  // Resuming after a disconnect (plugin/history): what the retained history holds, set by the I/O thread
+  // after each batch, and how subscribes with "since" ended.
+  std::atomic<uint64_t> history_events{0};
+  std::atomic<uint64_t> history_bytes{0};
+  std::atomic<uint64_t> history_earliest_sequence{1};
+  std::atomic<uint64_t> replays_recovered{0};
+  std::atomic<uint64_t> replays_too_old{0};
+  std::atomic<uint64_t> replays_epoch_mismatch{0};
+  std::atomic<uint64_t> replays_future{0};
+  std::atomic<uint64_t> replays_too_many{0};
+  std::atomic<uint64_t> replayed_events{0};
+
   // One JSON object with every counter, plus the fields passed in. max_subscribers and websocket_enabled
   // (the configured values) and active_subscribers (= subscriptions_active) are there under the names the
   // bridge's JSON-RPC eventbus.get_stats answers with, so that it can return this object unchanged.

@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <exception>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -14,6 +15,7 @@
 #include "boost/asio/ip/address.hpp"
 #include "boost/asio/post.hpp"
 #include "plugin/event_ingest.h"
+#include "plugin/subscriber_id.h"
 
 namespace armorclaw::eventbus {
 
@@ -48,20 +50,27 @@ absl::StatusOr<std::unique_ptr<Plugin>> Plugin::Create(HostLog log, const Config
   FileWatch::Stamps auth_files_loaded = FileWatch::Read(Server::AuthenticationFiles(*config));
   auto authenticator = Authenticator::Create(*config);
   if (!authenticator.ok()) return authenticator.status();
+  std::string epoch;
+  try {
+    epoch = NewEpoch();
+  } catch (const std::runtime_error& error) {
+    return absl::InternalError(absl::StrCat("cannot draw the epoch: ", error.what()));
+  }
   std::optional<Scrubber> scrubber;
   if (config->pii_scrubbing) {
     auto created = Scrubber::Create();
     if (!created.ok()) return absl::InternalError(absl::StrCat("PII scrubber: ", created.status().message()));
     scrubber.emplace(*std::move(created));
   }
-  return std::unique_ptr<Plugin>(new Plugin(log, *std::move(config), *std::move(authenticator),
+  return std::unique_ptr<Plugin>(new Plugin(log, *std::move(config), std::move(epoch), *std::move(authenticator),
                                             std::move(auth_files_loaded), std::move(scrubber)));
 }
 
-Plugin::Plugin(HostLog log, Config config, std::shared_ptr<const Authenticator> authenticator,
+Plugin::Plugin(HostLog log, Config config, std::string epoch, std::shared_ptr<const Authenticator> authenticator,
                FileWatch::Stamps auth_files_loaded, std::optional<Scrubber> scrubber)
     : log_(log),
       config_(std::move(config)),
+      epoch_(std::move(epoch)),
       authenticator_(std::move(authenticator)),
       auth_files_loaded_(std::move(auth_files_loaded)),
       scrubber_(std::move(scrubber)),
@@ -108,7 +117,7 @@ absl::Status Plugin::Start() {
   std::string authentication;
   if (config_.websocket_enabled) {
     // Bound from this thread, so that a failure reaches the caller; served from the I/O thread.
-    auto server = Server::Listen(io_, config_, authenticator_, auth_files_loaded_, log_, counters_);
+    auto server = Server::Listen(io_, config_, epoch_, authenticator_, auth_files_loaded_, log_, counters_);
     if (!server.ok()) return server.status();
     server_ = *std::move(server);
     started = absl::StrCat("listening on ", server_->url());

@@ -46,7 +46,7 @@ class Plugin {
  private:
   enum class State { kCreated, kRunning, kStopped };
 
-  Plugin(HostLog log, Config config, std::shared_ptr<const Authenticator> authenticator,
+  Plugin(HostLog log, Config config, std::string epoch, std::shared_ptr<const Authenticator> authenticator,
          FileWatch::Stamps auth_files_loaded, std::optional<Scrubber> scrubber);
   // I/O thread: hands every waiting event to the index.
   void DrainIngest();
@@ -56,6 +56,8 @@ class Plugin {
   Counters counters_;
   const HostLog log_;
   const Config config_;
+  // Names this instance's history of sequence numbers, which starts at 1 with it (Hub::epoch).
+  const std::string epoch_;
   const std::shared_ptr<const Authenticator> authenticator_;  // Null: authentication is off.
   const FileWatch::Stamps auth_files_loaded_;                 // The versions authenticator_ was read from.
   const std::optional<Scrubber> scrubber_;                    // Empty: pii_scrubbing is off.

@@ -12,11 +12,51 @@ ProtocolError InvalidMessage(std::string message) {
   return ProtocolError{error_code::kInvalidMessage, std::move(message)};
 }
 
+ProtocolError InvalidFilter(std::string message) {
+  return ProtocolError{error_code::kInvalidFilter, std::move(message)};
+}
+
+// data.since: {"sequence": N, "epoch": "E"}, both required and nothing else, so that a client cannot
+// resume past the epoch check by leaving the epoch out or empty.
+std::variant<StreamPosition, ProtocolError> ParseSince(const boost::json::value& since) {
+  const boost::json::object* fields = since.if_object();
+  if (fields == nullptr) {
+    return InvalidFilter(R"(since must be an object {"sequence": N, "epoch": "E"} from a "subscribed" reply)");
+  }
+  for (const auto& field : *fields) {
+    if (field.key() != "sequence" && field.key() != "epoch") {
+      return InvalidFilter(absl::StrCat("since has an unknown field \"", std::string(field.key()),
+                                        "\" (expected sequence and epoch)"));
+    }
+  }
+  StreamPosition position;
+  const boost::json::value* sequence = fields->if_contains("sequence");
+  if (sequence != nullptr && sequence->is_uint64()) {
+    position.sequence = sequence->get_uint64();
+  } else if (sequence != nullptr && sequence->is_int64() && sequence->get_int64() >= 0) {
+    position.sequence = static_cast<uint64_t>(sequence->get_int64());
+  } else {
+    return InvalidFilter("since.sequence must be a non-negative integer (the last sequence received)");
+  }
+  const boost::json::value* epoch = fields->if_contains("epoch");
+  if (epoch == nullptr || !epoch->is_string() || epoch->get_string().empty()) {
+    return InvalidFilter(R"(since.epoch must be a non-empty string (the epoch of a "subscribed" reply))");
+  }
+  position.epoch = std::string(epoch->get_string());
+  return position;
+}
+
 ClientMessage ParseSubscribe(const boost::json::object* data) {
   const boost::json::value* filter = data == nullptr ? nullptr : data->if_contains("filter");
   auto parsed = ParseFilter(filter);
-  if (!parsed.ok()) return ProtocolError{error_code::kInvalidFilter, std::string(parsed.status().message())};
-  return SubscribeRequest{*std::move(parsed)};
+  if (!parsed.ok()) return InvalidFilter(std::string(parsed.status().message()));
+  SubscribeRequest request{*std::move(parsed), std::nullopt};
+  if (const boost::json::value* since = data == nullptr ? nullptr : data->if_contains("since")) {
+    auto position = ParseSince(*since);
+    if (auto* error = std::get_if<ProtocolError>(&position)) return std::move(*error);
+    request.since = std::get<StreamPosition>(std::move(position));
+  }
+  return request;
 }
 
 ClientMessage ParseUnsubscribe(const boost::json::object* data) {
@@ -60,8 +100,19 @@ ClientMessage ParseClientMessage(std::string_view frame) {
   return InvalidMessage("unknown message type (expected subscribe, unsubscribe or ping)");
 }
 
-std::string SubscribedMessage(std::string_view subscriber_id) {
-  return Serialize("subscribed", {{"subscriber_id", subscriber_id}, {"message", "Subscribed successfully"}});
+std::string SubscribedMessage(std::string_view subscriber_id, const StreamPosition& position,
+                              const std::optional<ResumeOutcome>& resume) {
+  boost::json::object data = {{"subscriber_id", subscriber_id},
+                              {"message", "Subscribed successfully"},
+                              {"epoch", position.epoch},
+                              {"sequence", position.sequence}};
+  if (resume) {
+    data["recovered"] = resume->recovered;
+    data["replayed"] = resume->replayed;
+    data["earliest"] = resume->earliest;
+    if (!resume->recovered) data["reason"] = resume->reason;
+  }
+  return Serialize("subscribed", std::move(data));
 }
 
 std::string UnsubscribedMessage() {

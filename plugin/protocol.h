@@ -27,8 +27,17 @@ inline constexpr std::string_view kSlowConsumer = "slow_consumer";
 inline constexpr std::string_view kRateLimited = "rate_limited";
 }  // namespace error_code
 
+// A place in the bus's stream: "every event up to `sequence` of the history named `epoch`". Plain data, so
+// that it can travel between processes as it travels to and from clients.
+struct StreamPosition {
+  std::string epoch;
+  uint64_t sequence = 0;
+};
+
 struct SubscribeRequest {
   Filter filter;
+  // data.since: the client has every event matching the filter up to here and asks for the rest.
+  std::optional<StreamPosition> since;
 };
 struct UnsubscribeRequest {
   std::string subscriber_id;
@@ -46,7 +55,25 @@ using ClientMessage = std::variant<SubscribeRequest, UnsubscribeRequest, PingReq
 // ProtocolError to send to the client.
 ClientMessage ParseClientMessage(std::string_view frame);
 
-std::string SubscribedMessage(std::string_view subscriber_id);
+// Why a subscribe with "since" replayed nothing (data.reason of "subscribed").
+namespace resume_reason {
+inline constexpr std::string_view kTooOld = "too_old";
+inline constexpr std::string_view kEpochMismatch = "epoch_mismatch";
+inline constexpr std::string_view kFuture = "future";
+inline constexpr std::string_view kTooMany = "too_many";
+}  // namespace resume_reason
+
+// What "subscribed" says about a subscribe with "since".
+struct ResumeOutcome {
+  bool recovered = false;
+  size_t replayed = 0;
+  uint64_t earliest = 0;     // Oldest retained sequence (the head + 1 with nothing retained).
+  std::string_view reason;  // One of resume_reason when not recovered.
+};
+
+// `position` is where the subscription took effect: the epoch and the last sequence dispatched.
+std::string SubscribedMessage(std::string_view subscriber_id, const StreamPosition& position,
+                              const std::optional<ResumeOutcome>& resume = std::nullopt);
 std::string UnsubscribedMessage();
 std::string PongMessage();
 // {"type":"error","data":{"code":…,"message":…}}, with "retry_after_ms" when given.

@@ -1,5 +1,10 @@
 #include "plugin/protocol.h"
 
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
 #include "boost/json/parse.hpp"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -63,14 +68,66 @@ TEST(ProtocolTest, InvalidFilterIsItsOwnCode) {
   EXPECT_EQ(error.message, "filter field \"room_id\" must be a string");
 }
 
+TEST(ProtocolTest, SubscribeWithoutSinceHasNoPosition) {
+  const ClientMessage message = ParseClientMessage(R"({"type":"subscribe","data":{"filter":{}}})");
+  ASSERT_TRUE(std::holds_alternative<SubscribeRequest>(message));
+  EXPECT_FALSE(std::get<SubscribeRequest>(message).since.has_value());
+}
+
+TEST(ProtocolTest, SinceCarriesSequenceAndEpoch) {
+  const ClientMessage message =
+      ParseClientMessage(R"({"type":"subscribe","data":{"since":{"sequence":18446744073709551615,"epoch":"e1"}}})");
+  ASSERT_TRUE(std::holds_alternative<SubscribeRequest>(message));
+  const auto& since = std::get<SubscribeRequest>(message).since;
+  ASSERT_TRUE(since.has_value());
+  EXPECT_EQ(since->sequence, UINT64_MAX);
+  EXPECT_EQ(since->epoch, "e1");
+}
+
+TEST(ProtocolTest, MalformedSinceIsAnInvalidFilterNamingTheField) {
+  const std::string not_object = R"(since must be an object {"sequence": N, "epoch": "E"} from a "subscribed" reply)";
+  const std::string bad_sequence = "since.sequence must be a non-negative integer (the last sequence received)";
+  const std::string bad_epoch = R"(since.epoch must be a non-empty string (the epoch of a "subscribed" reply))";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"("since":5)", not_object},
+      {R"("since":null)", not_object},
+      {R"("since":[5,"e"])", not_object},
+      {R"("since":{"sequence":5})", bad_epoch},
+      {R"("since":{"sequence":5,"epoch":""})", bad_epoch},
+      {R"("since":{"sequence":5,"epoch":7})", bad_epoch},
+      {R"("since":{"epoch":"e"})", bad_sequence},
+      {R"("since":{"sequence":-1,"epoch":"e"})", bad_sequence},
+      {R"("since":{"sequence":1.5,"epoch":"e"})", bad_sequence},
+      {R"("since":{"sequence":"5","epoch":"e"})", bad_sequence},
+      {R"("since":{"sequence":5,"epoch":"e","offset":1})",
+       R"(since has an unknown field "offset" (expected sequence and epoch))"},
+  };
+  for (const auto& [since, message] : cases) {
+    SCOPED_TRACE(since);
+    const ProtocolError error = ExpectError(absl::StrCat(R"({"type":"subscribe","data":{)", since, "}}"));
+    EXPECT_EQ(error.code, error_code::kInvalidFilter);
+    EXPECT_EQ(error.message, message);
+  }
+}
+
 TEST(ProtocolTest, DeepNestingIsRefusedNotRecursedInto) {
   std::string deep(10000, '[');
   EXPECT_EQ(ExpectError(deep).code, error_code::kInvalidMessage);
 }
 
 TEST(ProtocolTest, ServerMessagesAreTheGuidesShapes) {
-  EXPECT_EQ(boost::json::parse(SubscribedMessage("sub-abc")),
-            boost::json::parse(R"({"type":"subscribed","data":{"subscriber_id":"sub-abc","message":"Subscribed successfully"}})"));
+  const StreamPosition position{"0123456789abcdef0123456789abcdef", 41};
+  EXPECT_EQ(boost::json::parse(SubscribedMessage("sub-abc", position)),
+            boost::json::parse(R"({"type":"subscribed","data":{"subscriber_id":"sub-abc","message":"Subscribed successfully",)"
+                               R"("epoch":"0123456789abcdef0123456789abcdef","sequence":41}})"));
+  EXPECT_EQ(boost::json::parse(SubscribedMessage("sub-abc", position, ResumeOutcome{true, 3, 30, ""})),
+            boost::json::parse(R"({"type":"subscribed","data":{"subscriber_id":"sub-abc","message":"Subscribed successfully",)"
+                               R"("epoch":"0123456789abcdef0123456789abcdef","sequence":41,)"
+                               R"("recovered":true,"replayed":3,"earliest":30}})"));
+  EXPECT_EQ(boost::json::parse(SubscribedMessage("sub-abc", position, ResumeOutcome{false, 0, 30, "too_old"})),
+            boost::json::parse(R"({"type":"subscribed","data":{"subscriber_id":"sub-abc","message":"Subscribed successfully",)"
+                               R"("epoch":"0123456789abcdef0123456789abcdef","sequence":41,)"
+                               R"("recovered":false,"replayed":0,"earliest":30,"reason":"too_old"}})"));
   EXPECT_EQ(boost::json::parse(UnsubscribedMessage()),
             boost::json::parse(R"({"type":"unsubscribed","data":{"message":"Unsubscribed successfully"}})"));
   EXPECT_EQ(PongMessage(), R"({"type":"pong"})");

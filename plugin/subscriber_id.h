@@ -9,6 +9,9 @@ namespace armorclaw::eventbus {
 // "sub-" followed by 32 hex digits from the kernel's CSPRNG (getrandom), 128 bits.
 std::string NewSubscriberId();
 
+// 32 hex digits from the same source: names one unbroken history of sequence numbers (docs/design.md).
+std::string NewEpoch();
+
 }  // namespace armorclaw::eventbus
 
 #endif  // ARMORCLAW_EVENTBUS_PLUGIN_SUBSCRIBER_ID_H_

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <string>
 #include <unordered_set>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "plugin/security/auth.h"
 #include "plugin/config.h"
 #include "plugin/counters.h"
+#include "plugin/history/retained_events.h"
 #include "plugin/host_log.h"
 #include "plugin/subscription_index.h"
 
@@ -23,15 +25,19 @@ namespace armorclaw::eventbus {
 class Session;
 
 struct Hub {
-  Hub(const Config& config, std::shared_ptr<const Authenticator> authenticator, HostLog log,
+  Hub(const Config& config, std::string epoch, std::shared_ptr<const Authenticator> authenticator, HostLog log,
       Counters& counters)
       : config(config),
+        epoch(std::move(epoch)),
         authenticator(std::move(authenticator)),
         log(log),
         counters(counters),
-        sockets_by_address(static_cast<size_t>(config.max_connections_per_address)) {}
+        sockets_by_address(static_cast<size_t>(config.max_connections_per_address)),
+        history(static_cast<size_t>(config.history_size), static_cast<size_t>(config.history_max_bytes)) {}
 
   const Config config;
+  // Names the unbroken history of sequence numbers this plugin instance dispatches (subscribe's "since").
+  const std::string epoch;
   // Null: authentication is off. Replaced when the files change (Server::ReloadAuthentication).
   std::shared_ptr<const Authenticator> authenticator;
   // Null: plain ws://. Replaced when the certificate is reloaded; each connection keeps the one it began
@@ -51,6 +57,11 @@ struct Hub {
   // Sessions that received events in the batch being dispatched, to flush once at its end. A session
   // leaves it when flushed or destroyed.
   std::vector<Session*> dirty;
+  // The last sequence dispatched (0: none yet): where a subscription made now takes effect. Events
+  // after it reach the index later, as live events.
+  uint64_t head = 0;
+  // The last events dispatched, up to head, for subscribes with "since".
+  RetainedEvents history;
   // Events queued to connections so far (a delivery dropped for a connection being cut is not one).
   size_t deliveries = 0;
   // Set by a server shutdown: called once the last session has gone.

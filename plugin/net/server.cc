@@ -64,10 +64,11 @@ std::vector<std::string> Server::AuthenticationFiles(const Config& config) {
 }
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Listen(asio::io_context& io, const Config& config,
+                                                       std::string epoch,
                                                        std::shared_ptr<const Authenticator> authenticator,
                                                        FileWatch::Stamps auth_files_loaded, HostLog log,
                                                        Counters& counters) {
-  auto hub = std::make_shared<Hub>(config, std::move(authenticator), log, counters);
+  auto hub = std::make_shared<Hub>(config, std::move(epoch), std::move(authenticator), log, counters);
   std::unique_ptr<Server> server(new Server(io, std::move(hub)));
   const std::string where = absl::StrCat(config.websocket_addr.host, ":", config.websocket_addr.port);
   boost::system::error_code error;
@@ -190,14 +191,29 @@ void Server::Admit(CorkedSocket::socket_type socket) {
 size_t Server::Publish(const std::vector<EventPtr>& events) {
   const size_t queued_before = hub_->deliveries;
   try {
-    for (const EventPtr& event : events) hub_->index.Dispatch(event);
+    for (const EventPtr& event : events) {
+      hub_->index.Dispatch(event);
+      // Retained and counted as dispatched together, so that a resume sees each event exactly once:
+      // either in the history, up to head, or live.
+      hub_->history.Append(event);
+      hub_->head = event->sequence;
+    }
   } catch (...) {
     // What was queued is still sent, and no session stays listed for a batch that is over.
+    RecordHistory();
     FlushDirty();
     throw;
   }
+  RecordHistory();
   FlushDirty();
   return hub_->deliveries - queued_before;
+}
+
+void Server::RecordHistory() {
+  Counters& counters = hub_->counters;
+  counters.history_events.store(hub_->history.size(), std::memory_order_relaxed);
+  counters.history_bytes.store(hub_->history.bytes(), std::memory_order_relaxed);
+  counters.history_earliest_sequence.store(hub_->history.earliest(hub_->head), std::memory_order_relaxed);
 }
 
 void Server::FlushDirty() {

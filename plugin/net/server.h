@@ -29,7 +29,9 @@ class Server {
   // Binds and listens on config.websocket_addr. Fails with Unavailable naming the address. Any thread;
   // nothing runs on the I/O thread before Start. `auth_files_loaded` are the versions of the
   // authentication files `authenticator` was built from: a file replaced since is loaded by the watch.
+  // `epoch` names the plugin's history of sequence numbers (Hub::epoch).
   static absl::StatusOr<std::unique_ptr<Server>> Listen(boost::asio::io_context& io, const Config& config,
+                                                        std::string epoch,
                                                         std::shared_ptr<const Authenticator> authenticator,
                                                         FileWatch::Stamps auth_files_loaded, HostLog log,
                                                         Counters& counters);
@@ -43,8 +45,8 @@ class Server {
   // Starts accepting connections and watching the authentication and TLS files, if any.
   void Start();
   // Hands each event, in order, to the connections whose subscriptions match it, then sends each of
-  // those connections its share with as few socket writes as possible. Returns the deliveries: events
-  // queued to a connection.
+  // those connections its share with as few socket writes as possible, and retains them for resuming
+  // clients. Returns the deliveries: events queued to a connection.
   size_t Publish(const std::vector<EventPtr>& events);
   // Stops accepting and watching, and sends every client a close frame; connections still open after
   // `grace` are dropped (with a warning). Afterwards nothing of the server's is left pending on the I/O
@@ -68,6 +70,8 @@ class Server {
   // Closes every socket that is still open, so that every pending operation ends. Allocates nothing, so
   // that it works when nothing else does.
   void Abort();
+  // Publishes what the history holds in the stats.
+  void RecordHistory();
   // Sends each session that received events in this batch its share, and empties hub_->dirty.
   void FlushDirty();
 

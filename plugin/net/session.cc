@@ -4,6 +4,7 @@
 #include <exception>
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -12,6 +13,7 @@
 #include "boost/beast/http/write.hpp"
 #include "boost/beast/websocket/rfc6455.hpp"
 #include "common/string_view_compat.h"
+#include "plugin/history/resume.h"
 #include "plugin/net/client_frame_guard.h"
 #include "plugin/net/upgrade_request.h"
 #include "plugin/subscriber_id.h"
@@ -324,11 +326,44 @@ void Session::Handle(SubscribeRequest& request) {
     hub_->log.Error(absl::StrCat("cannot draw a subscriber id: ", error.what()));
     return Handle(ProtocolError{error_code::kServerError, "the server could not create the subscription"});
   }
+  // The seam between history and live events: this handler runs on the I/O thread between two batches,
+  // so every event up to the head is in the history (or gone from it) and every later one reaches the
+  // index after the subscription is in it. Nothing falls between, nothing comes twice.
+  const StreamPosition here{hub_->epoch, hub_->head};
+  std::optional<ResumeOutcome> resume;
+  std::vector<EventPtr> replay;
+  if (request.since) {
+    resume = PlanResume(hub_->history, here, *request.since, request.filter,
+                        static_cast<size_t>(config.max_replay_events), replay);
+    CountResume(*resume);
+  }
   // Counted before the client hears of it, so that what it reads in the stats after "subscribed" is true.
-  std::shared_ptr<const std::string> reply = SharedMessage(SubscribedMessage(id));
+  std::shared_ptr<const std::string> reply = SharedMessage(SubscribedMessage(id, here, resume));
   index.Add(std::move(id), this, std::move(request.filter));
   hub_->counters.subscriptions_active.store(index.size(), std::memory_order_relaxed);
   Send(reply);
+  if (replay.empty()) return;
+  // Like live events, a replay is bounded by max_queue_bytes: a client that cannot take it is cut.
+  for (const EventPtr& event : replay) {
+    if (!Enqueue(event)) return;
+  }
+  Corked().Flush();
+}
+
+void Session::CountResume(const ResumeOutcome& outcome) {
+  Counters& counters = hub_->counters;
+  if (outcome.recovered) {
+    Increment(counters.replays_recovered);
+    Increment(counters.replayed_events, outcome.replayed);
+  } else if (outcome.reason == resume_reason::kTooOld) {
+    Increment(counters.replays_too_old);
+  } else if (outcome.reason == resume_reason::kEpochMismatch) {
+    Increment(counters.replays_epoch_mismatch);
+  } else if (outcome.reason == resume_reason::kFuture) {
+    Increment(counters.replays_future);
+  } else if (outcome.reason == resume_reason::kTooMany) {
+    Increment(counters.replays_too_many);
+  }
 }
 
 void Session::Handle(const UnsubscribeRequest& request) {
@@ -351,9 +386,16 @@ void Session::Handle(const ProtocolError& error) {
 }
 
 void Session::Deliver(const EventPtr& event) {
-  const bool tls = ws_.next_layer().tls();
-  if (!MakeRoom(tls ? event->message().size() : event->wire().size())) return;
+  if (!Enqueue(event)) return;
   ++hub_->deliveries;
+  if (dirty_) return;
+  dirty_ = true;
+  hub_->dirty.push_back(this);
+}
+
+bool Session::Enqueue(const EventPtr& event) {
+  const bool tls = ws_.next_layer().tls();
+  if (!MakeRoom(tls ? event->message().size() : event->wire().size())) return false;
   if (tls) {
     Write(event->message(), nullptr);
   } else {
@@ -364,9 +406,7 @@ void Session::Deliver(const EventPtr& event) {
     beast::error_code ignored;
     Corked().write_some(asio::buffer(wire.data(), wire.size()), ignored);
   }
-  if (dirty_) return;
-  dirty_ = true;
-  hub_->dirty.push_back(this);
+  return true;
 }
 
 void Session::FlushBatch() {

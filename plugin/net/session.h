@@ -62,13 +62,18 @@ class Session final : public std::enable_shared_from_this<Session>, public Event
   // the close RFC 6455 asks for, 1002 or the echo of 1014, and ends the connection.
   void AnswerGuardedFrame(boost::beast::error_code error);
   void Handle(std::string_view frame);
+  // Subscribes, and with "since" replays what the client missed (plugin/history/resume.h) before any
+  // live event of the new subscription.
   void Handle(SubscribeRequest& request);
+  void CountResume(const ResumeOutcome& outcome);
   void Handle(const UnsubscribeRequest& request);
   void Handle(const PingRequest& request);
   void Handle(const ProtocolError& error);
   // Whether `bytes` more may join the batch; false when the connection is closing, or when they would
   // overflow max_queue_bytes (and the connection is then being cut, with room left for its goodbye).
   bool MakeRoom(size_t bytes);
+  // Adds the event's frame to the batch, unless MakeRoom refuses (and returns false).
+  bool Enqueue(const EventPtr& event);
   // Beast frames `message` into the batch; `owner` (if any) keeps it alive until sent, uncopied.
   void Write(std::string_view message, std::shared_ptr<const void> owner);
   // A reply to the client: queued and sent at once.

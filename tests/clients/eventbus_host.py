@@ -28,6 +28,17 @@ NODE_MODULES = os.path.join(CLIENTS_DIR, "node_modules")
 
 LISTENING_PREFIX = "eventbus: listening on "
 SUBSCRIBER_ID_RE = re.compile(r"^sub-[0-9a-f]{32}$")
+EPOCH_RE = re.compile(r"^[0-9a-f]{32}$")
+
+
+def subscribed_reply(reply, subscriber_id, sequence=0):
+    """The exact "subscribed" reply: the guide's two fields, then the resume extension's epoch (32 hex
+    digits, checked here) and sequence."""
+    epoch = reply.get("data", {}).get("epoch", "")
+    if not isinstance(epoch, str) or EPOCH_RE.match(epoch) is None:
+        raise TestFailure(f"epoch in {reply!r} is not 32 hex digits")
+    return {"type": "subscribed", "data": {"subscriber_id": subscriber_id, "message": "Subscribed successfully",
+                                           "epoch": epoch, "sequence": sequence}}
 # RFC 3339 in UTC, as the server writes "received": 2026-02-08T12:34:56Z or with a fraction of a second.
 RFC3339_UTC_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$")
 

@@ -52,8 +52,7 @@ async def test():
             reply = json.loads(first[len("Subscribed: "):])
             subscriber_id = reply.get("data", {}).get("subscriber_id", "")
             check(eb.SUBSCRIBER_ID_RE.match(subscriber_id) is not None, f"subscriber_id in {first!r}")
-            check_equal(reply, {"type": "subscribed",
-                                "data": {"subscriber_id": subscriber_id, "message": "Subscribed successfully"}},
+            check_equal(reply, eb.subscribed_reply(reply, subscriber_id),
                         "the reply the example printed")
 
             await host.publish(*feed, eb.SENTINEL_LINE)

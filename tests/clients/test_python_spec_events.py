@@ -40,8 +40,7 @@ async def test():
             subscriber_id = reply["data"].get("subscriber_id")
             check(isinstance(subscriber_id, str) and eb.SUBSCRIBER_ID_RE.match(subscriber_id),
                   f"subscriber_id {subscriber_id!r} is not sub-<32 hex>")
-            check_equal(reply, {"type": "subscribed",
-                                "data": {"subscriber_id": subscriber_id, "message": "Subscribed successfully"}},
+            check_equal(reply, eb.subscribed_reply(reply, subscriber_id),
                         "the subscribed reply")
 
             # "received" is the host's clock, which the test shares: it must read "now", give or take

@@ -62,8 +62,7 @@ async def test():
             reply = json.loads(output[0])
             subscriber_id = reply.get("data", {}).get("subscriber_id", "")
             check(eb.SUBSCRIBER_ID_RE.match(subscriber_id) is not None, f"subscriber_id in {output[0]!r}")
-            check_equal(reply, {"type": "subscribed",
-                                "data": {"subscriber_id": subscriber_id, "message": "Subscribed successfully"}},
+            check_equal(reply, eb.subscribed_reply(reply, subscriber_id),
                         "wscat's first line")
             output.append(await next_line("the pong"))
             check_equal(output[1], '{"type":"pong"}', "wscat's second line")

@@ -109,7 +109,10 @@ TEST(ProtocolTest, SubscribedAnswerHasAnUnguessableUniqueId) {
   EXPECT_THAT(id, MatchesRegex("sub-[0-9a-f]{32}"));
   boost::json::object expected;
   expected["type"] = "subscribed";
-  expected["data"] = {{"subscriber_id", id}, {"message", "Subscribed successfully"}};
+  // The guide's fields, then the extension's position (docs/websocket-client-guide.md, resuming).
+  const std::string epoch(reply.at("data").at("epoch").as_string());
+  EXPECT_THAT(epoch, MatchesRegex("[0-9a-f]{32}"));
+  expected["data"] = {{"subscriber_id", id}, {"message", "Subscribed successfully"}, {"epoch", epoch}, {"sequence", 0}};
   EXPECT_EQ(reply, expected);
   EXPECT_NE(client.Subscribe("{}"), id);
 }

@@ -1,0 +1,32 @@
+#include "plugin/history/retained_events.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace armorclaw::eventbus {
+
+RetainedEvents::RetainedEvents(size_t max_events, size_t max_bytes)
+    : max_events_(max_events), max_bytes_(max_bytes) {}
+
+void RetainedEvents::Append(EventPtr event) {
+  if (max_events_ == 0) return;
+  bytes_ += BytesOf(*event);
+  events_.push_back(std::move(event));
+  // An event larger than max_bytes on its own leaves nothing behind, itself included: the history then
+  // starts after it, which "earliest" tells a resuming client.
+  while (!events_.empty() && (events_.size() > max_events_ || bytes_ > max_bytes_)) {
+    bytes_ -= BytesOf(*events_.front());
+    events_.pop_front();
+  }
+}
+
+uint64_t RetainedEvents::earliest(uint64_t head) const {
+  return events_.empty() ? head + 1 : events_.front()->sequence;
+}
+
+std::ranges::subrange<std::deque<EventPtr>::const_iterator> RetainedEvents::After(uint64_t after) const {
+  const auto first = std::ranges::upper_bound(events_, after, {}, [](const EventPtr& event) { return event->sequence; });
+  return {first, events_.end()};
+}
+
+}  // namespace armorclaw::eventbus

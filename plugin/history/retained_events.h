@@ -1,0 +1,45 @@
+// The last events the I/O thread dispatched, kept so that a client that reconnects can be sent what it
+// missed (subscribe's "since"). Bounded by a count and by bytes; the oldest go first. It holds the very
+// EventPtr built for live delivery, so a retained event costs its frame once, not twice. I/O thread only.
+#ifndef ARMORCLAW_EVENTBUS_PLUGIN_HISTORY_RETAINED_EVENTS_H_
+#define ARMORCLAW_EVENTBUS_PLUGIN_HISTORY_RETAINED_EVENTS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <ranges>
+
+#include "plugin/event.h"
+
+namespace armorclaw::eventbus {
+
+class RetainedEvents {
+ public:
+  // At most `max_events` events (0: nothing is kept) whose frames total at most `max_bytes`.
+  RetainedEvents(size_t max_events, size_t max_bytes);
+
+  // `event` is the newest: its sequence is above every retained one.
+  void Append(EventPtr event);
+
+  // The oldest retained sequence; with nothing retained, the one after `head` (the next to come), so
+  // that "everything after earliest - 1" always names what is here.
+  uint64_t earliest(uint64_t head) const;
+  // The retained events whose sequence is above `after`, oldest first.
+  std::ranges::subrange<std::deque<EventPtr>::const_iterator> After(uint64_t after) const;
+
+  size_t size() const { return events_.size(); }
+  size_t bytes() const { return bytes_; }
+
+  // What an event counts against max_bytes: its frame, the bulk of what it holds.
+  static size_t BytesOf(const Event& event) { return event.frame.size(); }
+
+ private:
+  const size_t max_events_;
+  const size_t max_bytes_;
+  std::deque<EventPtr> events_;
+  size_t bytes_ = 0;
+};
+
+}  // namespace armorclaw::eventbus
+
+#endif  // ARMORCLAW_EVENTBUS_PLUGIN_HISTORY_RETAINED_EVENTS_H_

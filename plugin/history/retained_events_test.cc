@@ -1,0 +1,83 @@
+#include "plugin/history/retained_events.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace armorclaw::eventbus {
+namespace {
+
+using ::testing::ElementsAre;
+
+EventPtr MakeEvent(uint64_t sequence, size_t frame_bytes = 100) {
+  auto event = std::make_shared<Event>();
+  event->sequence = sequence;
+  event->frame = std::string(frame_bytes, 'x');
+  return event;
+}
+
+std::vector<uint64_t> SequencesAfter(const RetainedEvents& history, uint64_t after) {
+  std::vector<uint64_t> sequences;
+  for (const EventPtr& event : history.After(after)) sequences.push_back(event->sequence);
+  return sequences;
+}
+
+TEST(RetainedEventsTest, KeepsTheLastMaxEventsOldestDroppedFirst) {
+  RetainedEvents history(3, 1 << 20);
+  for (uint64_t sequence = 1; sequence <= 5; ++sequence) history.Append(MakeEvent(sequence));
+  EXPECT_EQ(history.size(), 3u);
+  EXPECT_EQ(history.bytes(), 300u);
+  EXPECT_EQ(history.earliest(5), 3u);
+  EXPECT_THAT(SequencesAfter(history, 0), ElementsAre(3, 4, 5));
+}
+
+TEST(RetainedEventsTest, ByteBoundDropsOldestUntilTheFramesFit) {
+  RetainedEvents history(100, 250);
+  history.Append(MakeEvent(1, 100));
+  history.Append(MakeEvent(2, 100));
+  EXPECT_EQ(history.bytes(), 200u);
+  history.Append(MakeEvent(3, 120));  // 320 bytes: the oldest goes.
+  EXPECT_EQ(history.bytes(), 220u);
+  EXPECT_THAT(SequencesAfter(history, 0), ElementsAre(2, 3));
+  history.Append(MakeEvent(4, 240));  // Only the newest fits.
+  EXPECT_THAT(SequencesAfter(history, 0), ElementsAre(4));
+  EXPECT_EQ(history.bytes(), 240u);
+}
+
+TEST(RetainedEventsTest, AnEventLargerThanTheBoundLeavesTheHistoryEmpty) {
+  RetainedEvents history(100, 250);
+  history.Append(MakeEvent(1, 100));
+  history.Append(MakeEvent(2, 300));
+  EXPECT_EQ(history.size(), 0u);
+  EXPECT_EQ(history.bytes(), 0u);
+  EXPECT_EQ(history.earliest(2), 3u);
+}
+
+TEST(RetainedEventsTest, ZeroMaxEventsKeepsNothing) {
+  RetainedEvents history(0, 1 << 20);
+  history.Append(MakeEvent(1));
+  EXPECT_EQ(history.size(), 0u);
+  EXPECT_EQ(history.earliest(1), 2u);
+  EXPECT_THAT(SequencesAfter(history, 0), ElementsAre());
+}
+
+TEST(RetainedEventsTest, EarliestOfAnEmptyHistoryIsTheNextSequence) {
+  const RetainedEvents history(10, 1000);
+  EXPECT_EQ(history.earliest(0), 1u);
+  EXPECT_EQ(history.earliest(41), 42u);
+}
+
+TEST(RetainedEventsTest, AfterReturnsTheEventsAboveTheCursorInOrder) {
+  RetainedEvents history(10, 1 << 20);
+  for (uint64_t sequence = 11; sequence <= 15; ++sequence) history.Append(MakeEvent(sequence));
+  EXPECT_THAT(SequencesAfter(history, 10), ElementsAre(11, 12, 13, 14, 15));
+  EXPECT_THAT(SequencesAfter(history, 13), ElementsAre(14, 15));
+  EXPECT_THAT(SequencesAfter(history, 15), ElementsAre());
+  EXPECT_THAT(SequencesAfter(history, 3), ElementsAre(11, 12, 13, 14, 15));
+}
+
+}  // namespace
+}  // namespace armorclaw::eventbus
