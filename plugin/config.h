@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -61,6 +62,8 @@ struct Config {
   std::string tls_key_file;
   // Browser origins allowed to connect; not configured: all.
   OriginPolicy allowed_origins;
+  // The operator listener (/metrics, /healthz, /readyz; plugin/metrics/operator_server.h); empty: off.
+  std::optional<ListenAddress> metrics_addr;
 };
 
 using ConfigEntries = std::vector<std::pair<std::string, std::string>>;
