@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "bench/latency_histogram.h"
+#include "bench/proc_files.h"
 #include "bench/ws_frame.h"
 
 namespace armorclaw::eventbus::bench {
@@ -96,20 +97,6 @@ rlim_t RaiseDescriptorLimit() {
   return limit.rlim_cur;
 }
 
-std::string ReadSmallFile(const std::string& path) {
-  std::string out;
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return out;
-  char buffer[4096];
-  for (;;) {
-    const ssize_t n = read(fd, buffer, sizeof buffer);
-    if (n <= 0) break;
-    out.append(buffer, static_cast<size_t>(n));
-  }
-  close(fd);
-  return out;
-}
-
 // utime + stime of a process in ns, -1 if it is gone.
 int64_t ProcessCpuNs(pid_t pid) {
   const std::string stat = ReadSmallFile(Format("/proc/%d/stat", pid));
@@ -130,14 +117,6 @@ pid_t ParentPid(pid_t pid) {
   int ppid = -1;
   sscanf(stat.c_str() + paren + 2, "%*c %d", &ppid);
   return ppid;
-}
-
-// A /proc/PID/status field in kB ("VmRSS", "VmHWM"); -1 if unavailable.
-int64_t StatusKb(pid_t pid, std::string_view field) {
-  const std::string status = ReadSmallFile(Format("/proc/%d/status", pid));
-  const size_t at = status.find(std::string(field) + ":");
-  if (at == std::string::npos) return -1;
-  return std::strtoll(status.c_str() + at + field.size() + 1, nullptr, 10);
 }
 
 // `sh -c CMD` may run CMD as a child instead of exec'ing it (dash does). The process to measure is found by

@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "common/string_view_compat.h"
 #include "host-shim/config_sources.h"
+#include "host-shim/default_plugin_path.h"
 
 namespace armorclaw::host {
 namespace {
@@ -126,7 +127,7 @@ Options:
   --config FILE         read the [eventbus] table of a bridge config.toml
   --set KEY=VALUE       set one [eventbus] key; repeatable; overrides the environment and the file
   --plugin PATH         the plugin shared object (default: armorclaw-eventbus.so next to this
-                        program)
+                        program, else in %s from it)
   --events FILE         publish the JSON Matrix events in FILE, one per line ("-" reads standard
                         input); the server keeps running at end of input
   --demo[=RATE]         publish a synthetic Matrix feed at RATE events per second (default %g)
@@ -138,7 +139,7 @@ Environment:
 
 Exit status: 0 after a signal-initiated stop, 1 when the plugin cannot be loaded, created or
 started, 2 for a bad command line, configuration file or events file.)",
-      program, kDefaultDemoRate, kEnvironmentPrefix);
+      program, ToAbsl(InstalledPluginDirFromHost()), kDefaultDemoRate, kEnvironmentPrefix);
 }
 
 }  // namespace armorclaw::host

@@ -24,6 +24,7 @@
 #include "common/string_view_compat.h"
 #include "host-shim/cli_options.h"
 #include "host-shim/config_sources.h"
+#include "host-shim/default_plugin_path.h"
 #include "host-shim/demo_feed.h"
 #include "host-shim/event_feed.h"
 #include "host-shim/log_sink.h"
@@ -41,18 +42,13 @@ constexpr int kExitOk = 0;
 constexpr int kExitPluginFailed = 1;
 constexpr int kExitUsage = 2;
 
-constexpr std::string_view kPluginFileName = "armorclaw-eventbus.so";
-
-// Like a bridge's plugin directory: the plugin sits next to the executable, wherever the current
-// directory is.
-std::string DefaultPluginPath() {
+// Wherever the current directory is: next to the executable in a build tree, in the plugin directory of
+// its prefix once installed (see default_plugin_path.h).
+std::string DefaultPluginPathOfThisProgram() {
   char exe[PATH_MAX];
   const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof(exe) - 1);
   if (n <= 0) return std::string(kPluginFileName);
-  const std::string_view path(exe, static_cast<size_t>(n));
-  const size_t slash = path.rfind('/');
-  return absl::StrCat(ToAbsl(path.substr(0, slash == std::string_view::npos ? 0 : slash + 1)),
-                      ToAbsl(kPluginFileName));
+  return DefaultPluginPath(std::string_view(exe, static_cast<size_t>(n)));
 }
 
 // dlopen searches the library path for a bare file name; a user naming a file means that file.
@@ -148,7 +144,7 @@ int Run(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
 
   const std::string plugin_path =
-      options.plugin_path.has_value() ? AsPath(*options.plugin_path) : DefaultPluginPath();
+      options.plugin_path.has_value() ? AsPath(*options.plugin_path) : DefaultPluginPathOfThisProgram();
   absl::StatusOr<PluginLibrary> library = PluginLibrary::Open(plugin_path);
   if (!library.ok()) {
     ReportHostError(ToStd(library.status().message()));

@@ -5,7 +5,8 @@
 
 namespace armorclaw::eventbus {
 
-StatsSnapshot Counters::Snapshot(uint64_t last_sequence, uint64_t ingest_queue_depth) const {
+StatsSnapshot Counters::Snapshot(uint64_t last_sequence, uint64_t ingest_queue_depth, uint64_t max_subscribers,
+                                  bool websocket_enabled) const {
   auto read = [](const std::atomic<uint64_t>& counter) { return counter.load(std::memory_order_relaxed); };
   return {
       {"events_published", read(events_published)},
@@ -34,12 +35,21 @@ StatsSnapshot Counters::Snapshot(uint64_t last_sequence, uint64_t ingest_queue_d
       {"protocol_errors", read(protocol_errors)},
       {"queued_bytes", queued_bytes.now()},
       {"queued_bytes_peak", queued_bytes.peak()},
+      {"active_subscribers", read(subscriptions_active)},
+      {"max_subscribers", max_subscribers},
+      {"websocket_enabled", websocket_enabled, true},
   };
 }
 
 std::string StatsJson(const StatsSnapshot& snapshot) {
   boost::json::object stats;
-  for (const StatsFigure& figure : snapshot) stats.emplace(figure.name, figure.value);
+  for (const StatsFigure& figure : snapshot) {
+    if (figure.yes_no) {
+      stats.emplace(figure.name, figure.value != 0);
+    } else {
+      stats.emplace(figure.name, figure.value);
+    }
+  }
   return boost::json::serialize(stats);
 }
 

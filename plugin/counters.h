@@ -33,10 +33,12 @@ class ByteGauge {
   std::atomic<uint64_t> peak_{0};
 };
 
-// One figure of the stats: its name in the stats JSON, and its value.
+// One figure of the stats: its name in the stats JSON, and its value (0 or 1 for a yes/no figure, which
+// the JSON writes as false or true).
 struct StatsFigure {
   std::string_view name;
   uint64_t value;
+  bool yes_no = false;
 };
 using StatsSnapshot = std::vector<StatsFigure>;
 
@@ -82,8 +84,12 @@ struct Counters {
   // Bytes the kernel took in one writev of a connection's batch (every writev that took any).
   Histogram write_batch_bytes{{64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304}};
 
-  // Every counter, plus the figures kept elsewhere that are passed in, read once.
-  StatsSnapshot Snapshot(uint64_t last_sequence, uint64_t ingest_queue_depth) const;
+  // Every counter, plus the figures kept elsewhere that are passed in, read once. max_subscribers and
+  // websocket_enabled (the configured values) and active_subscribers (= subscriptions_active) are there under
+  // the names the bridge's JSON-RPC eventbus.get_stats answers with, so that it can return the stats JSON
+  // unchanged.
+  StatsSnapshot Snapshot(uint64_t last_sequence, uint64_t ingest_queue_depth, uint64_t max_subscribers,
+                         bool websocket_enabled) const;
 };
 
 inline void Increment(std::atomic<uint64_t>& counter, uint64_t by = 1) {

@@ -240,7 +240,9 @@ absl::StatusOr<std::string> Plugin::ListenUrl() const {
   return server_->url();
 }
 
-StatsSnapshot Plugin::Snapshot() const { return counters_.Snapshot(queue_.last_sequence(), queue_.depth()); }
+StatsSnapshot Plugin::Snapshot() const {
+  return counters_.Snapshot(queue_.last_sequence(), queue_.depth(), config_.max_subscribers, config_.websocket_enabled);
+}
 
 std::string Plugin::Stats() const { return StatsJson(Snapshot()); }
 

@@ -8,7 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Every Debian package the build, the tests and the demo need.
+# Every Debian package the build, the tests and the demo need. The last line is for the Debian package
+# (cmake/Packaging.cmake, tests/package): CPack's dependency computation runs dpkg-shlibdeps (dpkg-dev)
+# on the files `file` says are ELF, help2man writes the host's man page, lintian checks the result.
 packages=(
   cmake ninja-build g++ pkg-config
   libboost1.81-dev libabsl-dev libtomlplusplus-dev libssl-dev libre2-dev openssl
@@ -16,7 +18,9 @@ packages=(
   clang libclang-rt-14-dev
   python3 python3-websockets
   prometheus  # promtool, which checks the /metrics exposition and the alert rules of operations.md
+  golang-go
   nodejs chromium
+  dpkg-dev file help2man lintian
 )
 
 as_root() {

@@ -29,7 +29,7 @@ constexpr std::string_view kDisconnectsHelp =
     "by the client, by stop, or for a protocol violation).";
 constexpr std::string_view kRejectedHelp = "Events publish refused, by reason.";
 
-constexpr std::array<Series, 26> kSeries = {{
+constexpr std::array<Series, 28> kSeries = {{
     {"events_published", "events_published_total", kCounter, "", "Events publish accepted."},
     {"events_rejected_invalid", "events_rejected_total", kCounter, R"(reason="invalid")", kRejectedHelp},
     {"events_rejected_busy", "events_rejected_total", kCounter, R"(reason="busy")", kRejectedHelp},
@@ -59,7 +59,10 @@ constexpr std::array<Series, 26> kSeries = {{
     {"protocol_errors", "protocol_errors_total", kCounter, "", "Error messages sent to clients for bad requests."},
     {"queued_bytes", "queued_bytes", kGauge, "", "Bytes queued for connections and not yet taken by the kernel."},
     {"queued_bytes_peak", "queued_bytes_peak", kGauge, "", "Highest queued_bytes since start."},
+    {"max_subscribers", "max_subscribers", kGauge, "", "The configured max_subscribers."},
+    {"websocket_enabled", "websocket_enabled", kGauge, "", "1 when the WebSocket server runs (websocket_enabled)."},
 }};
+// The stats field active_subscribers is subscriptions_active under the bridge's name: no series of its own.
 
 // Appends text and integers (the exposition's names are std::string_view, which this Abseil's StrAppend
 // does not take; see common/string_view_compat.h).

@@ -14,8 +14,9 @@ namespace armorclaw::eventbus {
 
 inline constexpr std::string_view kExpositionContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-// Every figure of `snapshot` that has a series (all of them: the unit test holds the two lists together),
-// then the histograms. Nanoseconds are written as seconds.
+// Every figure of `snapshot` as a series (but active_subscribers, the bridge's name for
+// subscriptions_active; the unit test holds the two lists together), then the histograms. Nanoseconds are
+// written as seconds.
 std::string WriteExposition(const StatsSnapshot& snapshot, const Histogram::Reading& publish_to_socket_ns,
                             const Histogram::Reading& write_batch_bytes);
 

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <utility>
 
 namespace armorclaw::eventbus {
 
@@ -41,6 +42,19 @@ void CorkedSocket::AddPending(size_t bytes) {
 void CorkedSocket::RemovePending(size_t bytes) {
   pending_bytes_ -= bytes;
   if (gauge_ != nullptr) gauge_->Remove(bytes);
+}
+
+bool CorkedSocket::HasRoom(size_t bytes) {
+  // A large batch can fill the queue before the end-of-batch flush: send early before judging the client.
+  if (pending_bytes_ + bytes > limit_) Flush();
+  return pending_bytes_ + bytes <= limit_;
+}
+
+void CorkedSocket::Overflow() {
+  Fail(boost::asio::error::no_buffer_space);
+  shared_data_ = nullptr;
+  shared_owner_.reset();
+  if (on_overflow_) std::exchange(on_overflow_, nullptr)();
 }
 
 void CorkedSocket::Flush() {

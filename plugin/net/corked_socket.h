@@ -5,15 +5,22 @@
 //
 // Bytes are copied into the batch, except the one payload announced with ShareNext, which is referenced
 // and kept alive until sent: an event's frame is shared by every receiver, never copied per connection.
+//
+// Every byte written here counts against one limit, whoever writes it: our events and replies, and what
+// Beast writes on its own (the 101, pongs, pings, close frames) and TLS under it. A client that makes the
+// server write without reading (a ping flood) is bounded like one that falls behind on events.
 #ifndef ARMORCLAW_EVENTBUS_PLUGIN_NET_CORKED_SOCKET_H_
 #define ARMORCLAW_EVENTBUS_PLUGIN_NET_CORKED_SOCKET_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <utility>
 #include <vector>
 
 #include "boost/asio/buffer.hpp"
+#include "boost/asio/error.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/post.hpp"
@@ -51,6 +58,17 @@ class CorkedSocket {
   // Where the bytes waiting here are counted, with those of every other connection; must outlive this.
   void set_gauge(ByteGauge* gauge) { gauge_ = gauge; }
 
+  // At most `bytes` may wait here. A write that would go over them fails with no_buffer_space: the batch
+  // is dropped, the socket shut down, and `on_overflow` called, once, from inside that write.
+  void Limit(size_t bytes, std::function<void()> on_overflow) {
+    limit_ = bytes;
+    on_overflow_ = std::move(on_overflow);
+  }
+  // Raises the limit by `bytes`, for the last frames of a connection being given up.
+  void ExtendLimit(size_t bytes) { limit_ += bytes; }
+  // Whether `bytes` more fit under the limit, once the socket has taken what it takes now.
+  bool HasRoom(size_t bytes);
+
   // The next buffer that starts at `data` is referenced, not copied; `owner` keeps it alive until sent.
   void ShareNext(const void* data, std::shared_ptr<const void> owner) {
     shared_data_ = data;
@@ -66,10 +84,14 @@ class CorkedSocket {
   template <typename Handler>
   void AsyncDrain(Handler&& handler);
 
-  // SyncWriteStream: appends, never blocks.
+  // SyncWriteStream: appends, never blocks; over the limit, appends nothing and fails (see Limit).
   template <typename ConstBufferSequence>
   size_t write_some(const ConstBufferSequence& buffers, boost::beast::error_code& error) {
     error = error_;
+    if (error) return 0;
+    const bool fits = HasRoom(boost::asio::buffer_size(buffers));
+    if (!fits && !error_) Overflow();
+    error = error_;  // Also set when the flush in HasRoom found the socket failed.
     if (error) return 0;
     size_t total = 0;
     for (auto it = boost::asio::buffer_sequence_begin(buffers); it != boost::asio::buffer_sequence_end(buffers);
@@ -127,6 +149,7 @@ class CorkedSocket {
 
   void Append(const void* data, size_t size);
   void Fail(boost::beast::error_code error);
+  void Overflow();
   void Reset();
   void AddPending(size_t bytes);
   void RemovePending(size_t bytes);
@@ -141,6 +164,8 @@ class CorkedSocket {
   size_t first_unsent_ = 0;         // Index into pieces_.
   size_t first_unsent_offset_ = 0;  // Bytes of pieces_[first_unsent_] already sent.
   size_t pending_bytes_ = 0;
+  size_t limit_ = SIZE_MAX;
+  std::function<void()> on_overflow_;
   ByteGauge* gauge_ = nullptr;
   bool waiting_ = false;  // A wait for writability is pending.
   const void* shared_data_ = nullptr;

@@ -44,10 +44,14 @@ struct Hub {
   absl::flat_hash_set<Session*> sessions;
   // The same sessions counted by client address: a session holds its place from accept to destruction.
   AddressLimit sockets_by_address;
-  // Of the sessions, the ones that completed the WebSocket upgrade.
-  size_t open_connections = 0;
-  // Sessions that received events in the batch being dispatched, to flush once at its end.
+  // Of the sessions, the ones admitted under max_connections: upgrading (from the check of the request to
+  // the 101) or open. Counted at the check, so that a burst of requests cannot pass it together.
+  size_t admitted_connections = 0;
+  // Sessions that received events in the batch being dispatched, to flush once at its end. A session
+  // leaves it when flushed or destroyed.
   std::vector<Session*> dirty;
+  // Events queued to connections so far (a delivery dropped for a connection being cut is not one).
+  size_t deliveries = 0;
   // Set by a server shutdown: called once the last session has gone.
   std::function<void()> on_all_closed;
 };

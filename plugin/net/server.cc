@@ -188,11 +188,20 @@ void Server::Admit(CorkedSocket::socket_type socket) {
 }
 
 size_t Server::Publish(const std::vector<EventPtr>& events) {
-  size_t deliveries = 0;
-  for (const EventPtr& event : events) deliveries += hub_->index.Dispatch(event);
-  for (Session* session : hub_->dirty) session->FlushBatch();
-  hub_->dirty.clear();
-  return deliveries;
+  const size_t queued_before = hub_->deliveries;
+  try {
+    for (const EventPtr& event : events) hub_->index.Dispatch(event);
+  } catch (...) {
+    // What was queued is still sent, and no session stays listed for a batch that is over.
+    FlushDirty();
+    throw;
+  }
+  FlushDirty();
+  return hub_->deliveries - queued_before;
+}
+
+void Server::FlushDirty() {
+  for (Session* session : std::exchange(hub_->dirty, {})) session->FlushBatch();
 }
 
 void Server::Shutdown(absl::Duration grace) {

@@ -43,7 +43,8 @@ class Server {
   // Starts accepting connections and watching the authentication and TLS files, if any.
   void Start();
   // Hands each event, in order, to the connections whose subscriptions match it, then sends each of
-  // those connections its share with as few socket writes as possible. Returns the deliveries.
+  // those connections its share with as few socket writes as possible. Returns the deliveries: events
+  // queued to a connection.
   size_t Publish(const std::vector<EventPtr>& events);
   // Stops accepting and watching, and sends every client a close frame; connections still open after
   // `grace` are dropped (with a warning). Afterwards nothing of the server's is left pending on the I/O
@@ -67,6 +68,8 @@ class Server {
   // Closes every socket that is still open, so that every pending operation ends. Allocates nothing, so
   // that it works when nothing else does.
   void Abort();
+  // Sends each session that received events in this batch its share, and empties hub_->dirty.
+  void FlushDirty();
 
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;

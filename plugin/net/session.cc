@@ -12,6 +12,7 @@
 #include "boost/beast/http/write.hpp"
 #include "boost/beast/websocket/rfc6455.hpp"
 #include "common/string_view_compat.h"
+#include "plugin/net/upgrade_request.h"
 #include "plugin/subscriber_id.h"
 
 namespace armorclaw::eventbus {
@@ -21,6 +22,10 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 namespace websocket = boost::beast::websocket;
+
+// Beyond max_queue_bytes, room for a slow consumer's goodbye: the slow_consumer error (about 110 bytes)
+// and the close frame, framed, and with TLS in records of their own, then close_notify.
+constexpr size_t kGoodbyeBytes = 512;
 
 std::chrono::steady_clock::duration ToChrono(absl::Duration duration) {
   return absl::ToChronoNanoseconds(duration);
@@ -52,6 +57,8 @@ Session::Session(CorkedSocket::socket_type socket, AddressLimit::Key address, st
 
 Session::~Session() {
   Release();
+  // Normally flushed and unlisted at the end of the batch; not when the batch was cut short by a throw.
+  if (dirty_) std::erase(hub_->dirty, this);
   hub_->sessions.erase(this);
   hub_->sockets_by_address.Remove(address_);
   hub_->counters.sockets_open.store(hub_->sessions.size(), std::memory_order_relaxed);
@@ -61,6 +68,11 @@ Session::~Session() {
 void Session::Start() {
   Corked().set_owner(weak_from_this());
   Corked().set_gauge(&hub_->counters.queued_bytes);
+  // The one bound on what waits for this client, whoever wrote it. The callback runs inside a write (ours
+  // or Beast's), while the session is alive.
+  Corked().Limit(static_cast<size_t>(hub_->config.max_queue_bytes), [this] {
+    if (!closing_) CutSlowConsumer();
+  });
   // The TLS handshake and the HTTP request come before Beast's websocket timeouts apply: they have a
   // deadline of their own.
   timer_.expires_after(ToChrono(hub_->config.handshake_timeout));
@@ -69,34 +81,50 @@ void Session::Start() {
     if (error) return self->Release();
     self->request_.emplace();
     self->request_->header_limit(8 * 1024);
-    http::async_read(self->ws_.next_layer(), self->buffer_, *self->request_,
-                     [self](beast::error_code error, size_t) { self->OnRequest(error); });
+    // The header only: an upgrade request has no body, and one is answered rather than read.
+    http::async_read_header(self->ws_.next_layer(), self->buffer_, *self->request_,
+                            [self](beast::error_code error, size_t) { self->OnRequest(error); });
   });
 }
 
 void Session::OnRequest(beast::error_code error) {
   if (error || closing_) return Release();
   const auto& request = request_->get();
-  const std::string_view target = request.target();
-  const std::string_view path = target.substr(0, target.find('?'));
-  if (path != hub_->config.websocket_path) {
+  if (TargetPath(request.target()) != hub_->config.websocket_path) {
     return RejectHttp(http::status::not_found,
                       absl::StrCat("Not Found: the event stream is at ", hub_->config.websocket_path, "\n"));
   }
   if (request.method() != http::verb::get) {
     return RejectHttp(http::status::method_not_allowed, "Method Not Allowed: use a WebSocket GET\n");
   }
+  if (request_->chunked() || request_->content_length().value_or(0) > 0) {
+    return RejectHttp(http::status::bad_request, "Bad Request: a WebSocket upgrade request has no body\n");
+  }
   if (!websocket::is_upgrade(request)) {
     return RejectHttp(http::status::upgrade_required,
                       "Upgrade Required: this is a WebSocket endpoint (RFC 6455)\n");
   }
+  if (!HasValidWebSocketKey(request)) {
+    return RejectHttp(http::status::bad_request,
+                      "Bad Request: Sec-WebSocket-Key must appear once, the base64 of 16 bytes (RFC 6455)\n");
+  }
+  // RFC 6455 section 4.1: a client sends nothing before the 101. Bytes already read behind the request
+  // would be taken for the start of its first message (Beast's accept cannot take a parsed request and
+  // bytes read after it): refused instead.
+  if (buffer_.size() != 0) {
+    return RejectHttp(http::status::bad_request,
+                      "Bad Request: data sent before the 101 Switching Protocols answer (RFC 6455 section 4.1)\n");
+  }
   if (!hub_->config.allowed_origins.Allows(request[http::field::origin])) {
     return RejectHttp(http::status::forbidden, "Forbidden: this Origin is not in allowed_origins\n");
   }
-  if (hub_->open_connections >= static_cast<size_t>(hub_->config.max_connections)) {
+  if (hub_->admitted_connections >= static_cast<size_t>(hub_->config.max_connections)) {
     return RejectHttp(http::status::service_unavailable,
                       "Service Unavailable: the server's connection limit is reached; retry later\n");
   }
+  // Held from here, through the upgrade, until Release.
+  ++hub_->admitted_connections;
+  admitted_ = true;
 
   if (hub_->authenticator) Authenticate(request);
   // Beast times out the upgrade and, later, the close handshake; inactivity and keep-alive pings are
@@ -175,9 +203,13 @@ void Session::RejectHttp(http::status status, std::string_view body) {
     response_->set(http::field::upgrade, "websocket");
     response_->set(http::field::connection, "Upgrade, close");
   }
+  if (status == http::status::method_not_allowed) response_->set(http::field::allow, "GET");
   response_->keep_alive(false);
-  response_->body() = std::string(body);
-  response_->prepare_payload();
+  // A response to HEAD has no body, nor a Content-Length other than the GET's (RFC 7230 section 3.3).
+  if (request_->get().method() != http::verb::head) {
+    response_->body() = std::string(body);
+    response_->prepare_payload();
+  }
   http::async_write(ws_.next_layer(), *response_, [self = shared_from_this()](beast::error_code, size_t) {
     self->Corked().AsyncDrain([self](beast::error_code) {
       beast::error_code ignored;
@@ -190,7 +222,6 @@ void Session::RejectHttp(http::status status, std::string_view body) {
 void Session::OnAccepted(beast::error_code error) {
   if (error || closing_) return Release();
   open_ = true;
-  ++hub_->open_connections;
   Increment(hub_->counters.connections_open);
   Increment(hub_->counters.connections_accepted);
   hub_->log.Debug(absl::StrCat("connection from ", peer_, " opened"));
@@ -302,6 +333,7 @@ void Session::Handle(const ProtocolError& error) {
 void Session::Deliver(const EventPtr& event) {
   const bool tls = ws_.next_layer().tls();
   if (!MakeRoom(tls ? event->message().size() : event->wire().size())) return;
+  ++hub_->deliveries;
   if (tls) {
     Write(event->message(), nullptr);
   } else {
@@ -331,15 +363,9 @@ void Session::Send(const std::shared_ptr<const std::string>& message) {
 bool Session::MakeRoom(size_t bytes) {
   // Once Beast has sent a close frame nothing may follow it.
   if (closing_ || !ws_.is_open()) return false;
-  CorkedSocket& socket = Corked();
-  const size_t limit = static_cast<size_t>(hub_->config.max_queue_bytes);
-  // A large batch can fill the queue before the end-of-batch flush: send early before judging the client.
-  if (socket.pending_bytes() + bytes > limit) socket.Flush();
-  if (socket.pending_bytes() + bytes > limit) {
-    CutSlowConsumer();
-    return false;
-  }
-  return true;
+  if (Corked().HasRoom(bytes)) return true;
+  CutSlowConsumer();
+  return false;
 }
 
 void Session::Write(std::string_view message, std::shared_ptr<const void> owner) {
@@ -360,9 +386,11 @@ void Session::CutSlowConsumer() {
   Increment(hub_->counters.slow_consumers_disconnected);
   hub_->log.Warn(absl::StrCat("disconnecting slow consumer ", peer_, ": more than max_queue_bytes (",
                               hub_->config.max_queue_bytes, ") waiting to be sent"));
+  Corked().ExtendLimit(kGoodbyeBytes);
   // The index may be iterating right now (Deliver), so leave it later. The error and the close frame go
   // behind what is queued (best effort: a client that reads nothing never sees them), and the close
-  // handshake timeout drops the connection if the client does not answer.
+  // handshake timeout drops the connection if the client does not answer. When the cut came from a
+  // write of Beast's that overflowed (a pong, say), the socket has already failed: they are not sent.
   asio::post(ws_.get_executor(), [self = shared_from_this()] {
     self->Release();
     if (!self->ws_.is_open()) return;
@@ -449,8 +477,8 @@ void Session::Release() {
   timer_.cancel();
   hub_->index.RemoveAll(this);
   hub_->counters.subscriptions_active.store(hub_->index.size(), std::memory_order_relaxed);
+  if (admitted_) --hub_->admitted_connections;
   if (open_) {
-    --hub_->open_connections;
     hub_->counters.connections_open.fetch_sub(1, std::memory_order_relaxed);
     hub_->log.Debug(absl::StrCat("connection from ", peer_, " closed"));
   }

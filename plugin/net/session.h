@@ -64,7 +64,7 @@ class Session final : public std::enable_shared_from_this<Session>, public Event
   void Handle(const PingRequest& request);
   void Handle(const ProtocolError& error);
   // Whether `bytes` more may join the batch; false when the connection is closing, or when they would
-  // overflow max_queue_bytes (and the connection is then being cut).
+  // overflow max_queue_bytes (and the connection is then being cut, with room left for its goodbye).
   bool MakeRoom(size_t bytes);
   // Beast frames `message` into the batch; `owner` (if any) keeps it alive until sent, uncopied.
   void Write(std::string_view message, std::shared_ptr<const void> owner);
@@ -76,7 +76,7 @@ class Session final : public std::enable_shared_from_this<Session>, public Event
   // The token stopped admitting the connection: an unauthorized error saying `reason`, then 1008.
   void CloseForToken(std::string_view reason, std::atomic<uint64_t>& counter);
   void CutSlowConsumer();
-  // Frees the session's subscriptions and its place among open connections, once. The session leaves
+  // Frees the session's subscriptions and its place under max_connections, once. The session leaves
   // hub->sessions only when it is destroyed, i.e. when its last operation has finished.
   void Release();
 
@@ -98,6 +98,7 @@ class Session final : public std::enable_shared_from_this<Session>, public Event
   std::optional<boost::beast::http::response<boost::beast::http::string_body>> response_;
   boost::asio::steady_timer timer_;
 
+  bool admitted_ = false;  // Counted in hub->admitted_connections.
   bool open_ = false;     // The upgrade completed.
   bool closing_ = false;  // A close was started; nothing more is sent or read.
   bool dirty_ = false;    // In hub->dirty: Deliver added frames that FlushBatch has not sent yet.

@@ -193,6 +193,27 @@ TEST_F(AbiTest, StatsReportsTheSizeNeededAndCounts) {
   EXPECT_THAT(*stats, HasSubstr("\"last_sequence\":1"));
 }
 
+// The names the bridge's JSON-RPC `eventbus.get_stats` answers with, so that it can pass our stats on unchanged.
+TEST_F(AbiTest, StatsCarryTheFieldsOfTheBridgesGetStats) {
+  RunningPlugin plugin(host::ConfigEntries{{"max_subscribers", "7"}});
+  auto stats = plugin.instance().Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_THAT(*stats, HasSubstr("\"active_subscribers\":0"));
+  EXPECT_THAT(*stats, HasSubstr("\"max_subscribers\":7"));
+  EXPECT_THAT(*stats, HasSubstr("\"websocket_enabled\":true"));
+
+  aceb_host host{sizeof(aceb_host), 0, nullptr, nullptr};
+  aceb_plugin* quiet = CreateRaw(host, {{Str("websocket_enabled"), Str("false")}});
+  ASSERT_NE(quiet, nullptr);
+  char text[4096];
+  aceb_buffer out{text, sizeof text, 0};
+  ASSERT_EQ(api().stats(quiet, &out), ACEB_OK);
+  const std::string quiet_stats(text, out.size);
+  EXPECT_THAT(quiet_stats, HasSubstr("\"websocket_enabled\":false"));
+  EXPECT_THAT(quiet_stats, HasSubstr("\"max_subscribers\":100"));
+  EXPECT_EQ(api().destroy(quiet), ACEB_OK);
+}
+
 TEST_F(AbiTest, DisabledWebsocketStartsAndServesNothing) {
   aceb_host host{sizeof(aceb_host), 0, nullptr, nullptr};
   aceb_plugin* raw = CreateRaw(host, {{Str("websocket_enabled"), Str("false")}});

@@ -159,9 +159,11 @@ class EventbusHost:
     (and killed if it does not exit within `stop_timeout`), so no test leaves a host behind.
     """
 
-    def __init__(self, settings=None, start_timeout=30.0, stop_timeout=15.0):
+    def __init__(self, settings=None, start_timeout=30.0, stop_timeout=15.0, arguments=()):
         self.settings = {"websocket_addr": "127.0.0.1:0", "ping_interval": "0s"}
         self.settings.update(settings or {})
+        # More command-line options, before the --set ones (which override a --config file's values).
+        self.arguments = list(arguments)
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
         self.process = None
@@ -191,7 +193,7 @@ class EventbusHost:
         return False
 
     async def start(self):
-        command = [host_path()]
+        command = [host_path(), *self.arguments]
         for key, value in self.settings.items():
             command += ["--set", f"{key}={value}"]
         command += ["--events", "-"]
@@ -252,13 +254,16 @@ class EventbusHost:
             check_equal(self.returncode, 0, "the host's exit status after SIGTERM")
             check_equal(extra, b"", "the host's stdout after its listening line")
 
+    def stderr_text(self):
+        """What the host has written to its standard error so far."""
+        self._stderr.seek(0)
+        return self._stderr.read().decode("utf-8", "replace")
+
     def print_stderr(self):
         if self._stderr is None:
             return
-        self._stderr.seek(0)
-        text = self._stderr.read().decode("utf-8", "replace")
         print("---- armorclaw-eventbus-host stderr ----", file=sys.stderr)
-        print(text, end="", file=sys.stderr)
+        print(self.stderr_text(), end="", file=sys.stderr)
         print("---- end of host stderr ----", file=sys.stderr, flush=True)
 
 

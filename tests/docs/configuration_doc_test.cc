@@ -74,7 +74,9 @@ struct Parsed {
 
 Parsed ParseToml(const std::string& toml) {
   // Blocks that show one key are written without the table header.
-  const std::string text = toml.starts_with("[eventbus]") ? toml : "[eventbus]\n" + toml;
+  const std::vector<std::string> lines = Lines(toml);
+  const bool has_header = std::find(lines.begin(), lines.end(), "[eventbus]") != lines.end();
+  const std::string text = has_header ? toml : "[eventbus]\n" + toml;
   auto entries = host::ParseEventbusTable(text, "docs/configuration.md");
   if (!entries.ok()) return {entries.status(), {}};
   Parsed parsed;
@@ -104,16 +106,22 @@ TEST(ConfigurationDocTest, EveryTomlExampleIsAccepted) {
   EXPECT_GE(examples, 6);
 }
 
+// `toml` with its "# key = value" lines made keys; other comments are prose and stay.
+std::string UncommentKeys(const std::string& toml) {
+  std::string uncommented;
+  for (const std::string& line : Lines(toml)) {
+    const bool commented_key = line.starts_with("# ") && line.find(" = ") != std::string::npos &&
+                               line.find(' ', 2) == line.find(" = ");
+    uncommented += (commented_key ? line.substr(2) : line) + "\n";
+  }
+  return uncommented;
+}
+
 TEST(ConfigurationDocTest, TheCompleteExamplesCommentedKeysAreAcceptedToo) {
   std::string uncommented;
   for (const std::string& block : TomlBlocks(ConfigurationDoc())) {
     if (block.find("websocket_enabled = true") == std::string::npos) continue;
-    for (const std::string& line : Lines(block)) {
-      // "# key = value" lines are keys; other comments are prose.
-      const bool commented_key = line.starts_with("# ") && line.find(" = ") != std::string::npos &&
-                                 line.find(' ', 2) == line.find(" = ");
-      uncommented += (commented_key ? line.substr(2) : line) + "\n";
-    }
+    uncommented += UncommentKeys(block);
   }
   ASSERT_FALSE(uncommented.empty()) << "no complete example found";
   const Parsed parsed = ParseToml(uncommented);
@@ -123,6 +131,19 @@ TEST(ConfigurationDocTest, TheCompleteExamplesCommentedKeysAreAcceptedToo) {
   for (std::string_view key : ConfigKeys()) {
     EXPECT_THAT(uncommented, ::testing::HasSubstr("\n" + std::string(key) + " = ")) << key;
   }
+}
+
+// The example config.toml the package installs (docs/operations.md, "Installing the Debian package"), as
+// shipped and with its commented-out keys set.
+TEST(ConfigurationDocTest, ThePackagedExampleIsAcceptedWithItsCommentedKeysToo) {
+  const std::string example = ReadSource("packaging/config.toml");
+  ASSERT_FALSE(example.empty());
+  for (const std::string& text : {example, UncommentKeys(example)}) {
+    const Parsed parsed = ParseToml(text);
+    EXPECT_TRUE(parsed.status.ok()) << parsed.status << "\n" << text;
+    EXPECT_THAT(parsed.warnings, ::testing::IsEmpty()) << text;
+  }
+  EXPECT_NE(UncommentKeys(example), example) << "the example shows no optional key";
 }
 
 // The keys of the original client guide: those its first TOML example sets.

@@ -19,6 +19,7 @@
 #include "boost/json/serialize.hpp"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/integration/raw_connection.h"
 #include "tests/support/running_plugin.h"
 #include "tests/support/ws_client.h"
 
@@ -312,38 +313,6 @@ TEST(ProtocolTest, NonGetRequestsGet405) {
   http::read(stream, buffer, response);
   EXPECT_EQ(response.result(), http::status::method_not_allowed);
 }
-
-// A raw TCP connection to the plugin, for what happens before (or instead of) any HTTP answer.
-class RawConnection {
- public:
-  explicit RawConnection(const std::string& url) : stream_(io_) {
-    const Endpoint endpoint = ParseWsUrl(url);
-    stream_.connect(boost::asio::ip::tcp::resolver(io_).resolve(endpoint.host, endpoint.port));
-  }
-  void Send(std::string_view bytes) { boost::asio::write(stream_, boost::asio::buffer(bytes.data(), bytes.size())); }
-  // Reads until the server ends the connection (or 20 s pass): how it ended, and what came before.
-  boost::beast::error_code ReadToEnd(std::string& received) {
-    char buffer[4096];
-    boost::beast::error_code result;
-    stream_.expires_after(std::chrono::seconds(20));
-    std::function<void(boost::beast::error_code, size_t)> on_read = [&](boost::beast::error_code error, size_t n) {
-      received.append(buffer, n);
-      if (error) {
-        result = error;
-        return;
-      }
-      stream_.async_read_some(boost::asio::buffer(buffer), on_read);
-    };
-    stream_.async_read_some(boost::asio::buffer(buffer), on_read);
-    io_.restart();
-    io_.run();
-    return result;
-  }
-
- private:
-  boost::asio::io_context io_;
-  boost::beast::tcp_stream stream_;
-};
 
 TEST(ProtocolTest, ClientThatSendsNoRequestIsDroppedAfterTheHandshakeTimeout) {
   RunningPlugin plugin(Config{{"handshake_timeout", "200ms"}});

@@ -1,0 +1,3 @@
+module github.com/armorclaw/armorclaw-eventbus/host-shim/go
+
+go 1.19
