@@ -18,6 +18,7 @@
 #include "boost/beast/http/string_body.hpp"
 #include "boost/beast/http/write.hpp"
 #include "plugin/metrics/exposition.h"
+#include "plugin/net/listen.h"
 
 namespace armorclaw::eventbus {
 
@@ -105,21 +106,11 @@ class OperatorServer::Connection : public std::enable_shared_from_this<Connectio
 
 absl::StatusOr<std::unique_ptr<OperatorServer>> OperatorServer::Listen(const ListenAddress& address, Probes probes) {
   std::unique_ptr<OperatorServer> server(new OperatorServer(std::move(probes)));
+  if (absl::Status listening = ListenOn(server->acceptor_, address, "metrics_addr"); !listening.ok()) return listening;
   boost::system::error_code error;
-  const tcp::endpoint endpoint(asio::ip::make_address(address.host, error), address.port);
-  tcp::acceptor& acceptor = server->acceptor_;
-  if (!error) acceptor.open(endpoint.protocol(), error);
-  if (!error) acceptor.set_option(asio::socket_base::reuse_address(true), error);
-  if (!error) acceptor.bind(endpoint, error);
-  if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
-  if (error) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", address.host, ":", address.port, " (metrics_addr): ", error.message()));
-  }
-  const tcp::endpoint bound = acceptor.local_endpoint();
-  const std::string host = bound.address().to_string();
-  server->url_ = absl::StrCat("http://", bound.address().is_v6() ? absl::StrCat("[", host, "]") : host, ":",
-                              bound.port());
+  const tcp::endpoint bound = server->acceptor_.local_endpoint(error);
+  if (error) return absl::UnavailableError(absl::StrCat("cannot read the bound address: ", error.message()));
+  server->url_ = absl::StrCat("http://", HostForUrl(bound.address()), ":", bound.port());
   server->Accept();
   return server;
 }
