@@ -81,7 +81,7 @@ constexpr int64_t kMaxCount = 1'000'000;
 constexpr int64_t kEnvelopeBytes = 1024;
 
 // One row per documented key (docs/configuration.md); the order is the documentation's.
-const std::array<std::pair<std::string_view, Setter>, 26> kKeys = {{
+const std::array<std::pair<std::string_view, Setter>, 27> kKeys = {{
     {"websocket_enabled",
      [](std::string_view v, Config& c) { return SetBool("websocket_enabled", v, c.websocket_enabled); }},
     {"websocket_addr",
@@ -189,7 +189,24 @@ const std::array<std::pair<std::string_view, Setter>, 26> kKeys = {{
      [](std::string_view v, Config& c) {
        return SetInt("max_replay_events", v, 0, kMaxCount, c.max_replay_events);
      }},
+    {"metrics_addr",
+     [](std::string_view v, Config& c) {
+       if (v.empty()) {
+         c.metrics_addr.reset();
+         return absl::OkStatus();
+       }
+       auto address = ParseListenAddress(v);
+       if (!address.ok()) {
+         return Invalid("metrics_addr", v,
+                        "HOST:PORT with an IP address or localhost, e.g. 127.0.0.1:9464, or empty (off)");
+       }
+       c.metrics_addr = *std::move(address);
+       return absl::OkStatus();
+     }},
 }};
+
+// An address that listens on every interface, and so on any port of the same number.
+bool IsWildcard(const std::string& host) { return boost::asio::ip::make_address(host).is_unspecified(); }
 
 }  // namespace
 
@@ -261,6 +278,15 @@ absl::StatusOr<Config> ParseConfig(const ConfigEntries& entries,
     return absl::InvalidArgumentError(absl::StrCat(
         "max_queue_bytes (", config.max_queue_bytes, ") must be at least max_event_bytes (", config.max_event_bytes,
         ") + ", kEnvelopeBytes, ": raise max_queue_bytes or lower max_event_bytes"));
+  }
+  // Operators and clients never share a port: the operator endpoints are not for clients to reach.
+  if (config.metrics_addr && config.websocket_enabled && config.metrics_addr->port != 0 &&
+      config.metrics_addr->port == config.websocket_addr.port &&
+      (config.metrics_addr->host == config.websocket_addr.host || IsWildcard(config.metrics_addr->host) ||
+       IsWildcard(config.websocket_addr.host))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("metrics_addr and websocket_addr name the same port (", config.metrics_addr->port,
+                     "): the operator listener never shares a port with clients"));
   }
   return config;
 }

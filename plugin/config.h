@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -67,6 +68,8 @@ struct Config {
   int64_t history_size = 10000;
   int64_t history_max_bytes = 64 * 1024 * 1024;
   int64_t max_replay_events = 10000;
+  // The operator listener (/metrics, /healthz, /readyz; plugin/metrics/operator_server.h); empty: off.
+  std::optional<ListenAddress> metrics_addr;
 };
 
 using ConfigEntries = std::vector<std::pair<std::string, std::string>>;

@@ -115,7 +115,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"ping_interval", "1ms"}, BadValue{"max_connections", "0"},
                       BadValue{"max_message_bytes", "1"}, BadValue{"max_queue_bytes", "10"},
                       BadValue{"ingest_queue_events", "0"}, BadValue{"subscribe_rate", "0"}, BadValue{"max_event_bytes", "12"},
-                      BadValue{"auth_jwt_audience", ""}, BadValue{"auth_jwt_issuer", std::string(1025, 'i')}));
+                      BadValue{"auth_jwt_audience", ""}, BadValue{"auth_jwt_issuer", std::string(1025, 'i')},
+                      BadValue{"metrics_addr", "9464"}, BadValue{"metrics_addr", "metrics.local:9464"}));
 
 TEST(ConfigTest, JwtExpectationsNeedASecret) {
   auto audience = Parse({{"auth_jwt_audience", "armorclaw-eventbus"}});
@@ -141,6 +142,36 @@ TEST(ConfigTest, QueueMustHoldTheLargestEvent) {
             "max_queue_bytes (65536) must be at least max_event_bytes (65536) + 1024: raise max_queue_bytes or "
             "lower max_event_bytes");
   EXPECT_TRUE(Parse({{"max_event_bytes", "2048"}, {"max_queue_bytes", "65536"}}).ok());
+}
+
+TEST(ConfigTest, MetricsAddrIsOffUnlessSet) {
+  auto unset = Parse({});
+  ASSERT_TRUE(unset.ok());
+  EXPECT_FALSE(unset->metrics_addr.has_value());
+  auto set = Parse({{"metrics_addr", "localhost:9464"}});
+  ASSERT_TRUE(set.ok()) << set.status();
+  ASSERT_TRUE(set->metrics_addr.has_value());
+  EXPECT_EQ(set->metrics_addr->host, "127.0.0.1");
+  EXPECT_EQ(set->metrics_addr->port, 9464);
+  auto emptied = Parse({{"metrics_addr", "127.0.0.1:9464"}, {"metrics_addr", ""}});
+  ASSERT_TRUE(emptied.ok());
+  EXPECT_FALSE(emptied->metrics_addr.has_value());
+}
+
+TEST(ConfigTest, MetricsAddrNeverSharesTheClientsPort) {
+  const std::string refusal =
+      "metrics_addr and websocket_addr name the same port (8444): the operator listener never shares a port with "
+      "clients";
+  auto same = Parse({{"websocket_addr", "127.0.0.1:8444"}, {"metrics_addr", "127.0.0.1:8444"}});
+  ASSERT_FALSE(same.ok());
+  EXPECT_EQ(same.status().message(), refusal);
+  // The default websocket_addr listens on every interface, so its port is taken on loopback too.
+  auto wildcard = Parse({{"metrics_addr", "127.0.0.1:8444"}});
+  ASSERT_FALSE(wildcard.ok());
+  EXPECT_EQ(wildcard.status().message(), refusal);
+  EXPECT_TRUE(Parse({{"websocket_addr", "127.0.0.1:8444"}, {"metrics_addr", "127.0.0.2:8444"}}).ok());
+  EXPECT_TRUE(Parse({{"websocket_addr", "127.0.0.1:0"}, {"metrics_addr", "127.0.0.1:0"}}).ok());
+  EXPECT_TRUE(Parse({{"websocket_enabled", "false"}, {"metrics_addr", "0.0.0.0:8444"}}).ok());
 }
 
 TEST(ListenAddressTest, Forms) {

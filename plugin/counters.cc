@@ -5,10 +5,10 @@
 
 namespace armorclaw::eventbus {
 
-std::string Counters::ToJson(uint64_t last_sequence, uint64_t ingest_queue_depth, uint64_t max_subscribers,
-                             bool websocket_enabled) const {
+StatsSnapshot Counters::Snapshot(uint64_t last_sequence, uint64_t ingest_queue_depth, uint64_t max_subscribers,
+                                  bool websocket_enabled) const {
   auto read = [](const std::atomic<uint64_t>& counter) { return counter.load(std::memory_order_relaxed); };
-  const boost::json::object stats = {
+  return {
       {"events_published", read(events_published)},
       {"events_rejected_invalid", read(events_rejected_invalid)},
       {"events_rejected_busy", read(events_rejected_busy)},
@@ -17,6 +17,7 @@ std::string Counters::ToJson(uint64_t last_sequence, uint64_t ingest_queue_depth
       {"deliveries", read(deliveries)},
       {"connections_open", read(connections_open)},
       {"connections_accepted", read(connections_accepted)},
+      {"connections_closed", read(connections_closed)},
       {"sockets_open", read(sockets_open)},
       {"address_limit_refused", read(address_limit_refused)},
       {"http_rejected", read(http_rejected)},
@@ -30,6 +31,7 @@ std::string Counters::ToJson(uint64_t last_sequence, uint64_t ingest_queue_depth
       {"subscriptions_active", read(subscriptions_active)},
       {"slow_consumers_disconnected", read(slow_consumers_disconnected)},
       {"inactive_disconnected", read(inactive_disconnected)},
+      {"keepalive_disconnected", read(keepalive_disconnected)},
       {"protocol_errors", read(protocol_errors)},
       {"queued_bytes", queued_bytes.now()},
       {"queued_bytes_peak", queued_bytes.peak()},
@@ -44,8 +46,19 @@ std::string Counters::ToJson(uint64_t last_sequence, uint64_t ingest_queue_depth
       {"replayed_events", read(replayed_events)},
       {"active_subscribers", read(subscriptions_active)},
       {"max_subscribers", max_subscribers},
-      {"websocket_enabled", websocket_enabled},
+      {"websocket_enabled", websocket_enabled, true},
   };
+}
+
+std::string StatsJson(const StatsSnapshot& snapshot) {
+  boost::json::object stats;
+  for (const StatsFigure& figure : snapshot) {
+    if (figure.yes_no) {
+      stats.emplace(figure.name, figure.value != 0);
+    } else {
+      stats.emplace(figure.name, figure.value);
+    }
+  }
   return boost::json::serialize(stats);
 }
 

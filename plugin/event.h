@@ -2,6 +2,7 @@
 #ifndef ARMORCLAW_EVENTBUS_PLUGIN_EVENT_H_
 #define ARMORCLAW_EVENTBUS_PLUGIN_EVENT_H_
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -16,6 +17,8 @@ struct Event {
   std::string room_id;
   std::string sender;
   uint64_t sequence = 0;
+  // When publish accepted it, for the publish-to-socket latency histogram (sampled events only).
+  std::chrono::steady_clock::time_point accepted;
   // The "event" message as it goes on the wire, built once for every receiver: kHeaderRoom bytes kept
   // for the WebSocket frame header, which SealEvent writes right-aligned, then the JSON text.
   std::string frame;

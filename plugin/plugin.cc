@@ -16,6 +16,7 @@
 #include "boost/asio/post.hpp"
 #include "plugin/event_ingest.h"
 #include "plugin/subscriber_id.h"
+#include "plugin/metrics/exposition.h"
 
 namespace armorclaw::eventbus {
 
@@ -92,11 +93,13 @@ absl::Status Plugin::Start() {
   io_.restart();  // A failed start ran it.
   shutdown_signal_.expires_at(asio::steady_timer::time_point::max());
   shutdown_signal_.async_wait([this](boost::system::error_code) {
+    heartbeat_.Stop();
     if (server_) server_->Shutdown(grace_);
   });
   // Whatever fails from here on, nothing is left behind: the thread is ended, the listener closed, and
   // start can be called again.
   auto undo = absl::MakeCleanup([this] {
+    StopOperatorListener();
     shutdown_signal_.cancel();
     if (io_thread_.joinable()) {
       io_thread_.join();
@@ -106,6 +109,7 @@ absl::Status Plugin::Start() {
     }
     server_.reset();
   });
+  heartbeat_.Start();
   try {
     AllSignalsBlocked blocked;
     io_thread_ = std::thread([this] { RunIoThread(); });
@@ -130,10 +134,14 @@ absl::Status Plugin::Start() {
     }
     asio::post(io_, [this] { server_->Start(); });
   }
+  if (absl::Status status = StartOperatorListener(); !status.ok()) return status;
+  const std::string operator_listener =
+      operator_server_ ? absl::StrCat("metrics and health on ", operator_server_->url(), " (metrics_addr)") : "";
   queue_.Open();
   state_.store(State::kRunning, std::memory_order_release);
   std::move(undo).Cancel();
   log_.Info(started);
+  if (!operator_listener.empty()) log_.Info(operator_listener);
   if (!authentication.empty()) {
     if (authenticator_) {
       log_.Info(authentication);
@@ -142,6 +150,34 @@ absl::Status Plugin::Start() {
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status Plugin::StartOperatorListener() {
+  if (!config_.metrics_addr) return absl::OkStatus();
+  OperatorServer::Probes probes{
+      .metrics = [this] { return Metrics(); },
+      // Ready while start's work stands and stop has not begun, and only when clients are served at all.
+      .ready = [this] { return config_.websocket_enabled && state_.load() == State::kRunning; },
+      .heartbeat = &heartbeat_,
+  };
+  auto listener = OperatorServer::Listen(*config_.metrics_addr, std::move(probes));
+  if (!listener.ok()) return listener.status();
+  operator_server_ = *std::move(listener);
+  try {
+    AllSignalsBlocked blocked;
+    operator_thread_ = std::thread([this] { operator_server_->Serve(); });
+  } catch (const std::system_error& error) {
+    operator_server_.reset();
+    return absl::InternalError(absl::StrCat("start: cannot create the metrics thread: ", error.what()));
+  }
+  return absl::OkStatus();
+}
+
+void Plugin::StopOperatorListener() {
+  if (!operator_server_) return;
+  operator_server_->Stop();
+  if (operator_thread_.joinable()) operator_thread_.join();
+  operator_server_.reset();
 }
 
 void Plugin::RunIoThread() {
@@ -169,6 +205,7 @@ absl::Status Plugin::Stop(absl::Duration grace) {
   // returns and the thread ends.
   shutdown_signal_.cancel();
   io_thread_.join();
+  StopOperatorListener();
   log_.Info("stopped");
   return absl::OkStatus();
 }
@@ -183,6 +220,7 @@ absl::Status Plugin::Publish(std::string_view event_json) {
     Increment(counters_.events_rejected_invalid);
     return event.status();
   }
+  (*event)->accepted = std::chrono::steady_clock::now();
   switch (queue_.Push(*std::move(event))) {
     case IngestQueue::PushResult::kAccepted:
       Increment(counters_.events_published);
@@ -211,8 +249,14 @@ absl::StatusOr<std::string> Plugin::ListenUrl() const {
   return server_->url();
 }
 
-std::string Plugin::Stats() const {
-  return counters_.ToJson(queue_.last_sequence(), queue_.depth(), config_.max_subscribers, config_.websocket_enabled);
+StatsSnapshot Plugin::Snapshot() const {
+  return counters_.Snapshot(queue_.last_sequence(), queue_.depth(), config_.max_subscribers, config_.websocket_enabled);
+}
+
+std::string Plugin::Stats() const { return StatsJson(Snapshot()); }
+
+std::string Plugin::Metrics() const {
+  return WriteExposition(Snapshot(), counters_.publish_to_socket_ns.Read(), counters_.write_batch_bytes.Read());
 }
 
 }  // namespace armorclaw::eventbus

@@ -22,6 +22,8 @@
 #include "plugin/counters.h"
 #include "plugin/host_log.h"
 #include "plugin/ingest_queue.h"
+#include "plugin/metrics/heartbeat.h"
+#include "plugin/metrics/operator_server.h"
 #include "plugin/security/file_watch.h"
 #include "plugin/security/scrubber.h"
 #include "plugin/net/server.h"
@@ -42,6 +44,8 @@ class Plugin {
   absl::Status Publish(std::string_view event_json);
   absl::StatusOr<std::string> ListenUrl() const;
   std::string Stats() const;
+  // The Prometheus exposition of the same figures (plugin/metrics/exposition.h).
+  std::string Metrics() const;
 
  private:
   enum class State { kCreated, kRunning, kStopped };
@@ -51,6 +55,11 @@ class Plugin {
   // I/O thread: hands every waiting event to the index.
   void DrainIngest();
   void RunIoThread();
+  StatsSnapshot Snapshot() const;
+  // The operator listener of metrics_addr and its thread (nothing when metrics_addr is not set). Start
+  // binds it (a failure is start's), Stop ends it; both from the host's thread.
+  absl::Status StartOperatorListener();
+  void StopOperatorListener();
 
   // Declared before the io_context: sessions still pending in it when it is destroyed refer to them.
   Counters counters_;
@@ -71,6 +80,9 @@ class Plugin {
   std::unique_ptr<Server> server_;  // Null when websocket_enabled is false. Kept until destruction.
   std::atomic<State> state_{State::kCreated};
   std::thread io_thread_;
+  Heartbeat heartbeat_{io_};
+  std::unique_ptr<OperatorServer> operator_server_;  // Null unless metrics_addr is set and running.
+  std::thread operator_thread_;
 };
 
 }  // namespace armorclaw::eventbus

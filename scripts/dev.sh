@@ -17,6 +17,7 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   python3 python3-websockets
+  prometheus  # promtool, which checks the /metrics exposition and the alert rules of operations.md
   golang-go
   nodejs chromium
   dpkg-dev file help2man lintian

@@ -19,7 +19,7 @@ CorkedSocket::CorkedSocket(socket_type socket) : socket_(std::move(socket)) {
 void CorkedSocket::Append(const void* data, size_t size) {
   if (size == 0) return;
   if (data == shared_data_) {
-    pieces_.push_back({static_cast<const char*>(data), 0, size});
+    pieces_.push_back({static_cast<const char*>(data), 0, size, std::exchange(shared_sampled_since_, {})});
     owners_.push_back(std::move(shared_owner_));
     shared_data_ = nullptr;
   } else if (!pieces_.empty() && pieces_.back().shared == nullptr &&
@@ -28,7 +28,7 @@ void CorkedSocket::Append(const void* data, size_t size) {
     pieces_.back().length += size;
     copies_.insert(copies_.end(), static_cast<const char*>(data), static_cast<const char*>(data) + size);
   } else {
-    pieces_.push_back({nullptr, copies_.size(), size});
+    pieces_.push_back({nullptr, copies_.size(), size, {}});
     copies_.insert(copies_.end(), static_cast<const char*>(data), static_cast<const char*>(data) + size);
   }
   AddPending(size);
@@ -86,6 +86,8 @@ void CorkedSocket::Flush() {
     }
     size_t remaining = static_cast<size_t>(written);
     RemovePending(remaining);
+    if (write_batch_bytes_ != nullptr) write_batch_bytes_->Observe(remaining);
+    std::chrono::steady_clock::time_point now;  // Read once per writev, and only for a sampled piece.
     while (remaining > 0) {
       const size_t left_in_piece = pieces_[first_unsent_].length - first_unsent_offset_;
       if (remaining < left_in_piece) {
@@ -93,12 +95,20 @@ void CorkedSocket::Flush() {
         remaining = 0;
       } else {
         remaining -= left_in_piece;
+        ObserveSent(pieces_[first_unsent_], now);
         ++first_unsent_;
         first_unsent_offset_ = 0;
       }
     }
   }
   Reset();
+}
+
+void CorkedSocket::ObserveSent(const Piece& piece, std::chrono::steady_clock::time_point& now) {
+  if (piece.sampled_since == std::chrono::steady_clock::time_point{} || publish_to_socket_ns_ == nullptr) return;
+  if (now == std::chrono::steady_clock::time_point{}) now = std::chrono::steady_clock::now();
+  publish_to_socket_ns_->Observe(static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now - piece.sampled_since).count()));
 }
 
 void CorkedSocket::Reset() {

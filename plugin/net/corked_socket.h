@@ -12,6 +12,7 @@
 #ifndef ARMORCLAW_EVENTBUS_PLUGIN_NET_CORKED_SOCKET_H_
 #define ARMORCLAW_EVENTBUS_PLUGIN_NET_CORKED_SOCKET_H_
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -30,6 +31,7 @@
 #include "boost/beast/core/stream_traits.hpp"
 #include "boost/beast/websocket/teardown.hpp"
 #include "plugin/counters.h"
+#include "plugin/metrics/histogram.h"
 
 namespace armorclaw::eventbus {
 
@@ -57,6 +59,12 @@ class CorkedSocket {
   void set_owner(std::weak_ptr<void> owner) { owner_ = std::move(owner); }
   // Where the bytes waiting here are counted, with those of every other connection; must outlive this.
   void set_gauge(ByteGauge* gauge) { gauge_ = gauge; }
+  // Where each writev's size is observed, and the latency of each sampled piece once the kernel took all of
+  // it (ShareNext); both must outlive this.
+  void set_histograms(Histogram* publish_to_socket_ns, Histogram* write_batch_bytes) {
+    publish_to_socket_ns_ = publish_to_socket_ns;
+    write_batch_bytes_ = write_batch_bytes;
+  }
 
   // At most `bytes` may wait here. A write that would go over them fails with no_buffer_space: the batch
   // is dropped, the socket shut down, and `on_overflow` called, once, from inside that write.
@@ -70,9 +78,12 @@ class CorkedSocket {
   bool HasRoom(size_t bytes);
 
   // The next buffer that starts at `data` is referenced, not copied; `owner` keeps it alive until sent.
-  void ShareNext(const void* data, std::shared_ptr<const void> owner) {
+  // With a `sampled_since`, the time from then until the kernel took the whole buffer is observed.
+  void ShareNext(const void* data, std::shared_ptr<const void> owner,
+                 std::chrono::steady_clock::time_point sampled_since = {}) {
     shared_data_ = data;
     shared_owner_ = std::move(owner);
+    shared_sampled_since_ = sampled_since;
   }
 
   // Sends what is pending: now as far as the socket takes it, the rest when it becomes writable.
@@ -145,9 +156,12 @@ class CorkedSocket {
     const char* shared;
     size_t copy_offset;
     size_t length;
+    std::chrono::steady_clock::time_point sampled_since;  // The epoch: not sampled.
   };
 
   void Append(const void* data, size_t size);
+  // The kernel took all of `piece`: its latency, if sampled. `now` is read on first need and kept.
+  void ObserveSent(const Piece& piece, std::chrono::steady_clock::time_point& now);
   void Fail(boost::beast::error_code error);
   void Overflow();
   void Reset();
@@ -170,6 +184,9 @@ class CorkedSocket {
   bool waiting_ = false;  // A wait for writability is pending.
   const void* shared_data_ = nullptr;
   std::shared_ptr<const void> shared_owner_;
+  std::chrono::steady_clock::time_point shared_sampled_since_;
+  Histogram* publish_to_socket_ns_ = nullptr;
+  Histogram* write_batch_bytes_ = nullptr;
   boost::beast::error_code error_;
 };
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "boost/asio/ssl/context.hpp"
 #include "openssl/ssl.h"
+#include "plugin/net/listen.h"
 #include "plugin/net/session.h"
 
 namespace armorclaw::eventbus {
@@ -19,10 +20,6 @@ using asio::ip::tcp;
 // Sockets still in the HTTP stage beyond max_connections: enough to answer 503 to a burst, few enough
 // that a flood cannot exhaust the host's descriptors.
 constexpr size_t kHandshakeSlack = 256;
-
-std::string HostForUrl(const asio::ip::address& address) {
-  return address.is_v6() ? absl::StrCat("[", address.to_string(), "]") : address.to_string();
-}
 
 // TLS 1.2 and later, no renegotiation (a renegotiation could make a send wait for a read).
 absl::StatusOr<std::shared_ptr<asio::ssl::context>> LoadTls(const Config& config) {
@@ -70,10 +67,6 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Listen(asio::io_context& io, con
                                                        Counters& counters) {
   auto hub = std::make_shared<Hub>(config, std::move(epoch), std::move(authenticator), log, counters);
   std::unique_ptr<Server> server(new Server(io, std::move(hub)));
-  const std::string where = absl::StrCat(config.websocket_addr.host, ":", config.websocket_addr.port);
-  boost::system::error_code error;
-  const tcp::endpoint endpoint(asio::ip::make_address(config.websocket_addr.host, error),
-                               config.websocket_addr.port);
   Server* const watcher = server.get();
   if (!config.tls_cert_file.empty()) {
     std::vector<std::string> files{config.tls_cert_file, config.tls_key_file};
@@ -87,16 +80,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Listen(asio::io_context& io, con
     server->auth_watch_.emplace(io, AuthenticationFiles(config), std::move(auth_files_loaded),
                                 [watcher] { watcher->ReloadAuthentication(); });
   }
-  tcp::acceptor& acceptor = server->acceptor_;
-  if (!error) acceptor.open(endpoint.protocol(), error);
-  if (!error) acceptor.set_option(asio::socket_base::reuse_address(true), error);
-  if (!error) acceptor.bind(endpoint, error);
-  if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
-  if (error) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", where, " (websocket_addr): ", error.message()));
+  if (absl::Status listening = ListenOn(server->acceptor_, config.websocket_addr, "websocket_addr"); !listening.ok()) {
+    return listening;
   }
-  const tcp::endpoint bound = acceptor.local_endpoint(error);
+  boost::system::error_code error;
+  const tcp::endpoint bound = server->acceptor_.local_endpoint(error);
   if (error) return absl::UnavailableError(absl::StrCat("cannot read the bound address: ", error.message()));
   server->url_ = absl::StrCat(server->hub_->tls ? "wss://" : "ws://", HostForUrl(bound.address()), ":",
                               bound.port(), config.websocket_path);

@@ -71,6 +71,7 @@ Session::~Session() {
 void Session::Start() {
   Corked().set_owner(weak_from_this());
   Corked().set_gauge(&hub_->counters.queued_bytes);
+  Corked().set_histograms(&hub_->counters.publish_to_socket_ns, &hub_->counters.write_batch_bytes);
   // The one bound on what waits for this client, whoever wrote it. The callback runs inside a write (ours
   // or Beast's), while the session is alive.
   Corked().Limit(static_cast<size_t>(hub_->config.max_queue_bytes), [this] {
@@ -402,7 +403,10 @@ bool Session::Enqueue(const EventPtr& event) {
     // Already a complete frame, the same for every receiver: it joins the batch by reference, and Beast,
     // which writes only whole frames into the batch, need not frame it again.
     const std::string_view wire = event->wire();
-    Corked().ShareNext(wire.data(), event);
+    // Sampled by sequence, so that one event is timed for every receiver (the histogram's cost is a clock
+    // read per sampled delivery).
+    const bool sampled = event->sequence % Counters::kLatencySampleEvery == 0;
+    Corked().ShareNext(wire.data(), event, sampled ? event->accepted : std::chrono::steady_clock::time_point{});
     beast::error_code ignored;
     Corked().write_some(asio::buffer(wire.data(), wire.size()), ignored);
   }
@@ -497,6 +501,7 @@ void Session::OnTimer(beast::error_code error) {
   }
   if (config.ping_interval != absl::ZeroDuration() && now >= next_ping_) {
     if (pong_pending_ || ping_in_flight_) {
+      Increment(hub_->counters.keepalive_disconnected);
       hub_->log.Debug(absl::StrCat("closing ", peer_, ": keep-alive ping unanswered"));
       return Close({websocket::close_code::going_away, "keep-alive ping unanswered"});
     }
@@ -555,6 +560,7 @@ void Session::Release() {
   if (admitted_) --hub_->admitted_connections;
   if (open_) {
     hub_->counters.connections_open.fetch_sub(1, std::memory_order_relaxed);
+    Increment(hub_->counters.connections_closed);
     hub_->log.Debug(absl::StrCat("connection from ", peer_, " closed"));
   }
 }

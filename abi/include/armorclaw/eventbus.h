@@ -35,10 +35,12 @@
  *   - publish, stats and listen_url are thread-safe: any host thread may call them at any time
  *     between create and destroy, concurrently with each other and with start/stop. publish never
  *     blocks on I/O or on clients.
- *   - The plugin runs one thread of its own (started by start, joined by stop). Host callbacks may
- *     be invoked from that thread or from the thread of the call in progress; they must return
- *     quickly and must not call back into the plugin. After stop returns no callback comes again.
- *   - The plugin blocks all signals in its own thread and never installs signal handlers: the
+ *   - The plugin runs one thread of its own (started by start, joined by stop), and a second one
+ *     for the operator listener when metrics_addr is set (same lifetime; it never calls a host
+ *     callback). Host callbacks may be invoked from the first thread or from the thread of the call
+ *     in progress; they must return quickly and must not call back into the plugin. After stop
+ *     returns no callback comes again.
+ *   - The plugin blocks all signals in its own threads and never installs signal handlers: the
  *     host owns signals.
  *   - There is no thread-local "last error": every error text goes into the caller's buffer.
  *
