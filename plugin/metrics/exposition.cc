@@ -28,8 +28,9 @@ constexpr std::string_view kDisconnectsHelp =
     "WebSocket connections the plugin closed, by reason (the rest of connections_closed_total were closed "
     "by the client, by stop, or for a protocol violation).";
 constexpr std::string_view kRejectedHelp = "Events publish refused, by reason.";
+constexpr std::string_view kResumesHelp = "Subscribes with since, by outcome.";
 
-constexpr std::array<Series, 28> kSeries = {{
+constexpr std::array<Series, 37> kSeries = {{
     {"events_published", "events_published_total", kCounter, "", "Events publish accepted."},
     {"events_rejected_invalid", "events_rejected_total", kCounter, R"(reason="invalid")", kRejectedHelp},
     {"events_rejected_busy", "events_rejected_total", kCounter, R"(reason="busy")", kRejectedHelp},
@@ -59,6 +60,16 @@ constexpr std::array<Series, 28> kSeries = {{
     {"protocol_errors", "protocol_errors_total", kCounter, "", "Error messages sent to clients for bad requests."},
     {"queued_bytes", "queued_bytes", kGauge, "", "Bytes queued for connections and not yet taken by the kernel."},
     {"queued_bytes_peak", "queued_bytes_peak", kGauge, "", "Highest queued_bytes since start."},
+    {"history_events", "history_events", kGauge, "", "Events retained in memory for clients that resume."},
+    {"history_bytes", "history_bytes", kGauge, "", "Bytes of the frames retained in memory for clients that resume."},
+    {"history_earliest_sequence", "history_earliest_sequence", kGauge, "",
+     "Sequence number of the oldest retained event (the next one while none is retained)."},
+    {"replays_recovered", "resumes_total", kCounter, R"(outcome="recovered")", kResumesHelp},
+    {"replays_too_old", "resumes_total", kCounter, R"(outcome="too_old")", kResumesHelp},
+    {"replays_epoch_mismatch", "resumes_total", kCounter, R"(outcome="epoch_mismatch")", kResumesHelp},
+    {"replays_future", "resumes_total", kCounter, R"(outcome="future")", kResumesHelp},
+    {"replays_too_many", "resumes_total", kCounter, R"(outcome="too_many")", kResumesHelp},
+    {"replayed_events", "replayed_events_total", kCounter, "", "Events replayed to clients that resumed."},
     {"max_subscribers", "max_subscribers", kGauge, "", "The configured max_subscribers."},
     {"websocket_enabled", "websocket_enabled", kGauge, "", "1 when the WebSocket server runs (websocket_enabled)."},
 }};
