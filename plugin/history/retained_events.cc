@@ -10,8 +10,15 @@ RetainedEvents::RetainedEvents(size_t max_events, size_t max_bytes)
 
 void RetainedEvents::Append(EventPtr event) {
   if (max_events_ == 0) return;
-  bytes_ += BytesOf(*event);
+  // The history is one unbroken run of sequence numbers, so that a replay from it is never partial: after a
+  // gap (an event lost to a failure before it got here), what came before cannot be resumed across.
+  if (!events_.empty() && event->sequence != events_.back()->sequence + 1) {
+    events_.clear();
+    bytes_ = 0;
+  }
+  const size_t bytes = BytesOf(*event);
   events_.push_back(std::move(event));
+  bytes_ += bytes;
   // An event larger than max_bytes on its own leaves nothing behind, itself included: the history then
   // starts after it, which "earliest" tells a resuming client.
   while (!events_.empty() && (events_.size() > max_events_ || bytes_ > max_bytes_)) {

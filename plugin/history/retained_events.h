@@ -18,7 +18,8 @@ class RetainedEvents {
   // At most `max_events` events (0: nothing is kept) whose frames total at most `max_bytes`.
   RetainedEvents(size_t max_events, size_t max_bytes);
 
-  // `event` is the newest: its sequence is above every retained one.
+  // `event` is the newest: its sequence is above every retained one. When it does not follow the newest
+  // retained one, the history starts again with it.
   void Append(EventPtr event);
 
   // The oldest retained sequence; with nothing retained, the one after `head` (the next to come), so

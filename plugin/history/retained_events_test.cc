@@ -56,6 +56,18 @@ TEST(RetainedEventsTest, AnEventLargerThanTheBoundLeavesTheHistoryEmpty) {
   EXPECT_EQ(history.earliest(2), 3u);
 }
 
+// An event lost before it reached the history (a failure on the I/O thread) must not be replayed around:
+// the history starts again after the gap, so a resume from before it is told too_old.
+TEST(RetainedEventsTest, AGapInTheSequenceStartsTheHistoryAgain) {
+  RetainedEvents history(100, 1 << 20);
+  history.Append(MakeEvent(1));
+  history.Append(MakeEvent(2));
+  history.Append(MakeEvent(4));
+  EXPECT_EQ(history.earliest(4), 4u);
+  EXPECT_EQ(history.bytes(), 100u);
+  EXPECT_THAT(SequencesAfter(history, 0), ElementsAre(4));
+}
+
 TEST(RetainedEventsTest, ZeroMaxEventsKeepsNothing) {
   RetainedEvents history(0, 1 << 20);
   history.Append(MakeEvent(1));

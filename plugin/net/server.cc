@@ -180,11 +180,12 @@ size_t Server::Publish(const std::vector<EventPtr>& events) {
   const size_t queued_before = hub_->deliveries;
   try {
     for (const EventPtr& event : events) {
-      hub_->index.Dispatch(event);
-      // Retained and counted as dispatched together, so that a resume sees each event exactly once:
-      // either in the history, up to head, or live.
+      // Retained and counted as dispatched together, so that a resume sees each event exactly once: either
+      // in the history, up to head, or live. Retained first, so that a failure in its live delivery does
+      // not take it from the history too.
       hub_->history.Append(event);
       hub_->head = event->sequence;
+      hub_->index.Dispatch(event);
     }
   } catch (...) {
     // What was queued is still sent, and no session stays listed for a batch that is over.
