@@ -242,7 +242,7 @@ TEST(ResumeTest, FiftyClientsResumingUnderLoadEachGetAGapFreeDuplicateFreeRun) {
   // The publisher keeps a window of kWindow events ahead of the resumes: each resume is sent as its
   // window opens, so events are being published while the server handles it, and the total stays within
   // the history (every cursor stays in range) and within each client's queue (they read only at the end).
-  constexpr uint64_t kWindow = 200;
+  constexpr uint64_t kWindow = 50;
   RunningPlugin plugin(Config{{"history_size", "20000"}});
   Observer observer(plugin);
   auto room = [](uint64_t sequence) { return absl::StrCat("!r", sequence % kRooms, ":example.org"); };

