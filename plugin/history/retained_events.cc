@@ -31,8 +31,9 @@ uint64_t RetainedEvents::earliest(uint64_t head) const {
   return events_.empty() ? head + 1 : events_.front()->sequence;
 }
 
-std::ranges::subrange<std::deque<EventPtr>::const_iterator> RetainedEvents::After(uint64_t after) const {
-  const auto first = std::ranges::upper_bound(events_, after, {}, [](const EventPtr& event) { return event->sequence; });
+RetainedEvents::Range RetainedEvents::After(uint64_t after) const {
+  const auto first = std::upper_bound(events_.begin(), events_.end(), after,
+                                      [](uint64_t sequence, const EventPtr& event) { return sequence < event->sequence; });
   return {first, events_.end()};
 }
 

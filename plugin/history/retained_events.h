@@ -7,7 +7,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <ranges>
 
 #include "plugin/event.h"
 
@@ -26,7 +25,14 @@ class RetainedEvents {
   // that "everything after earliest - 1" always names what is here.
   uint64_t earliest(uint64_t head) const;
   // The retained events whose sequence is above `after`, oldest first.
-  std::ranges::subrange<std::deque<EventPtr>::const_iterator> After(uint64_t after) const;
+  // (A plain begin/end pair: clang 14, which builds the fuzzers, cannot compile libstdc++ 12's
+  // std::ranges::subrange.)
+  struct Range {
+    std::deque<EventPtr>::const_iterator first, last;
+    std::deque<EventPtr>::const_iterator begin() const { return first; }
+    std::deque<EventPtr>::const_iterator end() const { return last; }
+  };
+  Range After(uint64_t after) const;
 
   size_t size() const { return events_.size(); }
   size_t bytes() const { return bytes_; }
