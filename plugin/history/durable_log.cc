@@ -17,15 +17,14 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "host-shim/unique_fd.h"
+#include "common/string_view_compat.h"
+#include "common/unique_fd.h"
 #include "plugin/history/log_record.h"
 #include "plugin/history/segment_reader.h"
 #include "plugin/subscriber_id.h"
 
 namespace armorclaw::eventbus {
 namespace {
-
-using host::UniqueFd;
 
 constexpr absl::string_view kEpochFile = "epoch";
 constexpr absl::string_view kEpochTempFile = "epoch.tmp";
@@ -42,7 +41,7 @@ bool ParseSegmentName(std::string_view name, uint64_t& first_offset) {
   if (name.size() <= 4 || !name.ends_with(".log")) return false;
   const std::string_view digits = name.substr(0, name.size() - 4);
   if (!std::all_of(digits.begin(), digits.end(), absl::ascii_isdigit)) return false;
-  return absl::SimpleAtoi(absl::string_view(digits.data(), digits.size()), &first_offset);
+  return absl::SimpleAtoi(ToAbsl(digits), &first_offset);
 }
 
 absl::Status FileError(absl::string_view path, absl::string_view action, int error = errno) {
@@ -146,6 +145,7 @@ struct DurableLog::State {
   absl::Status StartSegment(uint64_t first_offset);
   absl::Status WriteToActive(std::string_view bytes);
   absl::Status ApplyRetention();
+  absl::Status RemoveEpoch();
   absl::Status Break(absl::Status error);
 };
 
@@ -167,6 +167,9 @@ absl::Status DurableLog::State::Recover() {
     good_end = reader.position();
   }
   if (good_end < last.bytes) {
+    // The epoch goes before the records do: a crash between the cut and the new epoch's write must not
+    // leave the old epoch naming a history that lost its tail.
+    if (absl::Status removed = RemoveEpoch(); !removed.ok()) return removed;
     recovery.truncated_bytes = last.bytes - good_end;
     last.bytes = good_end;
     if (::ftruncate(fd.get(), static_cast<off_t>(good_end)) != 0) return FileError(path, "cannot truncate");
@@ -248,11 +251,17 @@ absl::Status DurableLog::State::ApplyRetention() {
   return absl::OkStatus();
 }
 
+absl::Status DurableLog::State::RemoveEpoch() {
+  const std::string path = PathOf(kEpochFile);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return FileError(path, "cannot delete");
+  return SyncFile(dir_fd.get(), options.dir);
+}
+
 absl::Status DurableLog::State::Break(absl::Status error) {
   // The segments may now lack records clients were sent (or will be): without the epoch file the next
-  // Open draws a new epoch, so no client resumes across the hole.
-  ::unlink(PathOf(kEpochFile).c_str());
-  ::fsync(dir_fd.get());
+  // Open draws a new epoch, so no client resumes across the hole. If even that fails, the error reported
+  // is still the first one.
+  RemoveEpoch().IgnoreError();
   broken = error;
   return error;
 }
