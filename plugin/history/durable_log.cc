@@ -36,12 +36,13 @@ struct Segment {
 
 std::string SegmentName(uint64_t first_offset) { return absl::StrFormat("%016u.log", first_offset); }
 
-// "DIGITS.log" as the bridge's reader accepts it; anything else in the directory is not ours to read.
+// "DIGITS.log" as the bridge's reader accepts it, spelled as SegmentName spells it (so that "01.log" and
+// "0000000000000001.log" cannot both be segment 1); anything else in the directory is not ours to read.
 bool ParseSegmentName(std::string_view name, uint64_t& first_offset) {
   if (name.size() <= 4 || !name.ends_with(".log")) return false;
   const std::string_view digits = name.substr(0, name.size() - 4);
   if (!std::all_of(digits.begin(), digits.end(), absl::ascii_isdigit)) return false;
-  return absl::SimpleAtoi(ToAbsl(digits), &first_offset);
+  return absl::SimpleAtoi(ToAbsl(digits), &first_offset) && SegmentName(first_offset) == name;
 }
 
 absl::Status FileError(absl::string_view path, absl::string_view action, int error = errno) {

@@ -204,7 +204,7 @@ TEST_F(DurableLogTest, AWipedLogStartsAgainWithANewEpoch) {
 
 TEST_F(DurableLogTest, FilesThatAreNotSegmentsAreIgnored) {
   fs::create_directories(options_.dir);
-  for (const char* name : {"notes.txt", "abc.log", "12x.log", ".log", "0000000000000001.log.bak"}) {
+  for (const char* name : {"notes.txt", "abc.log", "12x.log", ".log", "0000000000000001.log.bak", "01.log", "-000000000000001.log"}) {
     WriteFile(fs::path(options_.dir) / name, "garbage");
   }
   auto log = Open();
