@@ -71,6 +71,15 @@ class DurableLogTest : public ::testing::Test {
     return log.Append(records);
   }
 
+  // A log holding offsets 1..last, synced and closed; its epoch.
+  std::string WriteLogAndClose(uint64_t last) {
+    auto log = Open();
+    if (log == nullptr) return "";
+    EXPECT_TRUE(Append(*log, 1, last).ok());
+    EXPECT_TRUE(log->Sync().ok());
+    return log->epoch();
+  }
+
   static std::vector<LogRecord> Read(const DurableLog& log, uint64_t from, uint64_t to, size_t limit = 1000000) {
     std::vector<LogRecord> records;
     const absl::Status status = log.Read(from, to, limit, [&](LogRecord&& record) { records.push_back(record); });
@@ -153,14 +162,7 @@ TEST_F(DurableLogTest, AppendRefusesOffsetsThatDoNotContinueTheLog) {
 }
 
 TEST_F(DurableLogTest, ReopenAfterACleanCloseKeepsTheEpochAndContinues) {
-  std::string epoch;
-  {
-    auto log = Open();
-    ASSERT_NE(log, nullptr);
-    epoch = log->epoch();
-    ASSERT_TRUE(Append(*log, 1, 5).ok());
-    ASSERT_TRUE(log->Sync().ok());
-  }
+  const std::string epoch = WriteLogAndClose(5);
   auto log = Open();
   ASSERT_NE(log, nullptr);
   EXPECT_EQ(log->epoch(), epoch);
@@ -171,13 +173,7 @@ TEST_F(DurableLogTest, ReopenAfterACleanCloseKeepsTheEpochAndContinues) {
 }
 
 TEST_F(DurableLogTest, SegmentsWithoutAnEpochFileGetANewEpoch) {
-  std::string epoch;
-  {
-    auto log = Open();
-    ASSERT_NE(log, nullptr);
-    epoch = log->epoch();
-    ASSERT_TRUE(Append(*log, 1, 3).ok());
-  }
+  const std::string epoch = WriteLogAndClose(3);
   fs::remove(EpochPath());
   auto log = Open();
   ASSERT_NE(log, nullptr);
@@ -188,13 +184,7 @@ TEST_F(DurableLogTest, SegmentsWithoutAnEpochFileGetANewEpoch) {
 }
 
 TEST_F(DurableLogTest, AWipedLogStartsAgainWithANewEpoch) {
-  std::string epoch;
-  {
-    auto log = Open();
-    ASSERT_NE(log, nullptr);
-    epoch = log->epoch();
-    ASSERT_TRUE(Append(*log, 1, 3).ok());
-  }
+  const std::string epoch = WriteLogAndClose(3);
   fs::remove(SegmentPath(1));
   auto log = Open();
   ASSERT_NE(log, nullptr);
@@ -383,11 +373,7 @@ TEST_F(DurableLogTest, ReadOfASegmentDeletedUnderItFailsNotFound) {
 }
 
 TEST_F(DurableLogTest, AnEpochFileThatHoldsNoEpochIsReplaced) {
-  {
-    auto log = Open();
-    ASSERT_NE(log, nullptr);
-    ASSERT_TRUE(Append(*log, 1, 2).ok());
-  }
+  WriteLogAndClose(2);
   WriteFile(EpochPath(), "not an epoch!\n");
   auto log = Open();
   ASSERT_NE(log, nullptr);
