@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdint>
+#include <limits>
 #include <mutex>
 #include <stdexcept>
 #include <utility>
@@ -313,6 +315,12 @@ absl::Status DurableLog::Append(std::span<const LogRecordView> records) {
   if (!state.broken.ok()) return state.broken;
   uint64_t expected = state.last_offset.load(std::memory_order_relaxed) + 1;
   for (const LogRecordView& record : records) {
+    // The frame's length field is 32 bits; the prefix around type and payload stays well under 1 KiB
+    // unless the type is huge, which the check counts too (escaping at most sextuples a byte).
+    if (record.payload.size() + 6 * record.type.size() + 1024 > std::numeric_limits<uint32_t>::max()) {
+      return absl::InvalidArgumentError(absl::StrCat("durable log: record ", record.offset, " is too large (",
+                                                      record.payload.size(), " bytes of payload)"));
+    }
     if (record.offset != expected++) {
       return absl::InvalidArgumentError(absl::StrCat("durable log: record offset ", record.offset, " where ",
                                                       expected - 1, " was due"));
