@@ -29,6 +29,13 @@ uint32_t Crc32(std::string_view bytes) {
       crc32(0L, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(bytes.size())));
 }
 
+std::string FrameHeader(std::string_view json) {
+  std::string header;
+  AppendLittleEndian32(static_cast<uint32_t>(json.size()), header);
+  AppendLittleEndian32(Crc32(json), header);
+  return header;
+}
+
 // What EncodeLogRecord writes before the payload.
 std::string RecordPrefix(uint64_t offset, int64_t timestamp_ns, std::string_view type) {
   return absl::StrCat(R"({"offset":)", offset, R"(,"timestamp":)", timestamp_ns, R"(,"type":)",
@@ -45,10 +52,12 @@ void EncodeLogRecord(const LogRecordView& record, std::string& out) {
   out += '}';
   const std::string_view json(out.data() + header_at + kLogFrameHeaderBytes,
                               out.size() - header_at - kLogFrameHeaderBytes);
-  std::string header;
-  AppendLittleEndian32(static_cast<uint32_t>(json.size()), header);
-  AppendLittleEndian32(Crc32(json), header);
-  out.replace(header_at, kLogFrameHeaderBytes, header);
+  out.replace(header_at, kLogFrameHeaderBytes, FrameHeader(json));
+}
+
+void AppendLogFrame(std::string_view json, std::string& out) {
+  out += FrameHeader(json);
+  out += json;
 }
 
 LogFrame SplitLogFrame(std::string_view bytes) {

@@ -20,6 +20,10 @@ inline constexpr size_t kLogFrameHeaderBytes = 8;
 // Appends the framed record to `out`. The payload is written verbatim (it is the caller's JSON text).
 void EncodeLogRecord(const LogRecordView& record, std::string& out);
 
+// Appends any text framed as a record (length, CRC, the text): for tests and fuzzing of what readers make
+// of records with a good CRC but any content.
+void AppendLogFrame(std::string_view json, std::string& out);
+
 // The frame found at the start of some bytes: its JSON text is not parsed (see ParseLogRecordJson).
 struct LogFrame {
   enum class Outcome {
