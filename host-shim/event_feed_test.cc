@@ -8,9 +8,9 @@
 #include <thread>
 #include <vector>
 
+#include "common/unique_fd.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "host-shim/unique_fd.h"
 
 namespace armorclaw::host {
 namespace {

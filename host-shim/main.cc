@@ -22,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "armorclaw/eventbus.h"
 #include "common/string_view_compat.h"
+#include "common/unique_fd.h"
 #include "host-shim/cli_options.h"
 #include "host-shim/config_sources.h"
 #include "host-shim/default_plugin_path.h"
@@ -31,7 +32,6 @@
 #include "host-shim/plugin_loader.h"
 #include "host-shim/shutdown_signal.h"
 #include "host-shim/toml_config.h"
-#include "host-shim/unique_fd.h"
 
 extern char** environ;
 

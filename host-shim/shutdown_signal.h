@@ -4,7 +4,7 @@
 #include <chrono>
 
 #include "absl/status/statusor.h"
-#include "host-shim/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace armorclaw::host {
 

@@ -15,7 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/string_view_compat.h"
-#include "host-shim/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace armorclaw::host {
 namespace {

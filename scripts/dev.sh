@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 # on the files `file` says are ELF, help2man writes the host's man page, lintian checks the result.
 packages=(
   cmake ninja-build g++ pkg-config
-  libboost1.81-dev libabsl-dev libtomlplusplus-dev libssl-dev libre2-dev openssl
+  libboost1.81-dev libabsl-dev libtomlplusplus-dev libssl-dev libre2-dev zlib1g-dev openssl
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   python3 python3-websockets

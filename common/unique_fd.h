@@ -1,11 +1,11 @@
-#ifndef ARMORCLAW_HOST_SHIM_UNIQUE_FD_H_
-#define ARMORCLAW_HOST_SHIM_UNIQUE_FD_H_
+#ifndef ARMORCLAW_COMMON_UNIQUE_FD_H_
+#define ARMORCLAW_COMMON_UNIQUE_FD_H_
 
 #include <unistd.h>
 
 #include <utility>
 
-namespace armorclaw::host {
+namespace armorclaw {
 
 // Owns a file descriptor and closes it once.
 class UniqueFd {
@@ -36,6 +36,6 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-}  // namespace armorclaw::host
+}  // namespace armorclaw
 
-#endif  // ARMORCLAW_HOST_SHIM_UNIQUE_FD_H_
+#endif  // ARMORCLAW_COMMON_UNIQUE_FD_H_
