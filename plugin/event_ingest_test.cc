@@ -1,5 +1,7 @@
 #include "plugin/event_ingest.h"
 
+#include <vector>
+
 #include "boost/json/parse.hpp"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -93,7 +95,8 @@ TEST(EventIngestTest, ALogRecordRebuildsTheLiveFrameByteForByte) {
   ASSERT_TRUE(scrubber.ok()) << scrubber.status();
   const std::string with_email =
       R"({"type":"m.room.message","room_id":"!r:x","sender":"@a:x","content":{"body":"mail bob@example.org", "n":1.50}})";
-  for (const Scrubber* scrub : {static_cast<const Scrubber*>(nullptr), &*scrubber}) {
+  const std::vector<const Scrubber*> scrubbers = {nullptr, &*scrubber};
+  for (const Scrubber* scrub : scrubbers) {
     const absl::Time received = absl::FromUnixNanos(1770554096789123456);
     auto live = PrepareEvent(with_email, 65536, received, scrub);
     ASSERT_TRUE(live.ok()) << live.status();
@@ -109,7 +112,10 @@ TEST(EventIngestTest, ALogRecordRebuildsTheLiveFrameByteForByte) {
     EXPECT_EQ((*rebuilt)->room_id, "!r:x");
     EXPECT_EQ((*rebuilt)->sender, "@a:x");
   }
-  EXPECT_FALSE(EventFromLogRecord(LogRecord{.offset = 1, .payload = "[1]"}).ok());
+  LogRecord not_an_event;
+  not_an_event.offset = 1;
+  not_an_event.payload = "[1]";
+  EXPECT_FALSE(EventFromLogRecord(not_an_event).ok());
 }
 
 }  // namespace

@@ -50,8 +50,8 @@ absl::StatusOr<std::unique_ptr<DurableLog>> OpenDurableLog(const Config& config,
                                                    .max_segment_bytes = config.log_segment_bytes(),
                                                    .retention_bytes = static_cast<uint64_t>(config.durable_log_retention_bytes)});
   if (!opened.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("durable_log_dir \"", config.durable_log_dir,
-                                                   "\": cannot open the durable log: ", opened.status().message()));
+    // The message names durable_log_dir and the directory or file (DurableLog::Open).
+    return absl::InvalidArgumentError(opened.status().message());
   }
   const DurableLog& durable = **opened;
   const LogRecovery& recovery = durable.recovery();

@@ -77,7 +77,7 @@ class LogWriter {
   std::vector<LogRecordView> records_;
   bool unsynced_ = false;        // Written since the last fsync (the interval policy).
   Clock::time_point sync_due_;   // When unsynced_: the earliest the next fsync may run.
-  Clock::time_point last_sync_;
+  Clock::time_point last_sync_ = Clock::time_point::min();  // None yet: the first write is synced at once.
   bool sync_failure_warned_ = false;
 };
 
