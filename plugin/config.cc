@@ -81,7 +81,7 @@ constexpr int64_t kMaxCount = 1'000'000;
 constexpr int64_t kEnvelopeBytes = 1024;
 
 // One row per documented key (docs/configuration.md); the order is the documentation's.
-const std::array<std::pair<std::string_view, Setter>, 27> kKeys = {{
+const std::array<std::pair<std::string_view, Setter>, 33> kKeys = {{
     {"websocket_enabled",
      [](std::string_view v, Config& c) { return SetBool("websocket_enabled", v, c.websocket_enabled); }},
     {"websocket_addr",
@@ -203,6 +203,45 @@ const std::array<std::pair<std::string_view, Setter>, 27> kKeys = {{
        c.metrics_addr = *std::move(address);
        return absl::OkStatus();
      }},
+    {"enable_durable_log",
+     [](std::string_view v, Config& c) { return SetBool("enable_durable_log", v, c.enable_durable_log); }},
+    {"durable_log_dir",
+     [](std::string_view v, Config& c) {
+       if (v.empty() || v.find('\0') != std::string_view::npos) return Invalid("durable_log_dir", v, "the path of a directory");
+       c.durable_log_dir = std::string(v);
+       return absl::OkStatus();
+     }},
+    {"max_log_file_size",
+     [](std::string_view v, Config& c) {
+       // 0 is the bridge's "default" (64 MiB); otherwise at least one largest record fits in a segment.
+       absl::Status status = SetInt("max_log_file_size", v, 0, int64_t{1} << 40, c.max_log_file_size);
+       if (status.ok() && c.max_log_file_size != 0 && c.max_log_file_size < 4096) {
+         return Invalid("max_log_file_size", v, "0 (64 MiB) or a size in bytes from 4096 to 1099511627776");
+       }
+       return status;
+     }},
+    {"durable_log_retention_bytes",
+     [](std::string_view v, Config& c) {
+       return SetInt("durable_log_retention_bytes", v, 0, int64_t{1} << 50, c.durable_log_retention_bytes);
+     }},
+    {"durable_log_fsync",
+     [](std::string_view v, Config& c) {
+       if (v == "always") {
+         c.durable_log_fsync = LogFsync::kAlways;
+       } else if (v == "interval") {
+         c.durable_log_fsync = LogFsync::kInterval;
+       } else if (v == "never") {
+         c.durable_log_fsync = LogFsync::kNever;
+       } else {
+         return Invalid("durable_log_fsync", v, "always, interval or never");
+       }
+       return absl::OkStatus();
+     }},
+    {"durable_log_fsync_interval",
+     [](std::string_view v, Config& c) {
+       return SetDuration("durable_log_fsync_interval", v, absl::Milliseconds(1), absl::Hours(1),
+                          c.durable_log_fsync_interval);
+     }},
 }};
 
 // An address that listens on every interface, and so on any port of the same number.
@@ -287,6 +326,10 @@ absl::StatusOr<Config> ParseConfig(const ConfigEntries& entries,
     return absl::InvalidArgumentError(
         absl::StrCat("metrics_addr and websocket_addr name the same port (", config.metrics_addr->port,
                      "): the operator listener never shares a port with clients"));
+  }
+  // Without a directory there is nowhere to write: a log silently off would lose what it promises to keep.
+  if (config.enable_durable_log && config.durable_log_dir.empty()) {
+    return absl::InvalidArgumentError("enable_durable_log is true but durable_log_dir is not set: name the log's directory");
   }
   return config;
 }

@@ -22,6 +22,9 @@ struct ListenAddress {
   uint16_t port = 0;
 };
 
+// When the durable log's segment is made durable (fdatasync), on the log writer thread.
+enum class LogFsync { kAlways, kInterval, kNever };
+
 struct Config {
   bool websocket_enabled = true;
   ListenAddress websocket_addr{"0.0.0.0", 8444};
@@ -70,6 +73,21 @@ struct Config {
   int64_t max_replay_events = 10000;
   // The operator listener (/metrics, /healthz, /readyz; plugin/metrics/operator_server.h); empty: off.
   std::optional<ListenAddress> metrics_addr;
+  // The durable log (plugin/history/durable_log.h), in durable_log_dir: segments of max_log_file_size
+  // bytes (0: 64 MiB), the oldest deleted while they total more than durable_log_retention_bytes (0: all
+  // kept), made durable after every batch (always), at most every durable_log_fsync_interval (interval)
+  // or when the kernel chooses (never).
+  bool enable_durable_log = false;
+  std::string durable_log_dir;
+  int64_t max_log_file_size = 0;
+  int64_t durable_log_retention_bytes = 0;
+  LogFsync durable_log_fsync = LogFsync::kInterval;
+  absl::Duration durable_log_fsync_interval = absl::Seconds(1);
+
+  // max_log_file_size with its 0 read as the default.
+  uint64_t log_segment_bytes() const {
+    return max_log_file_size == 0 ? uint64_t{64} << 20 : static_cast<uint64_t>(max_log_file_size);
+  }
 };
 
 using ConfigEntries = std::vector<std::pair<std::string, std::string>>;

@@ -116,7 +116,11 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"max_message_bytes", "1"}, BadValue{"max_queue_bytes", "10"},
                       BadValue{"ingest_queue_events", "0"}, BadValue{"subscribe_rate", "0"}, BadValue{"max_event_bytes", "12"},
                       BadValue{"auth_jwt_audience", ""}, BadValue{"auth_jwt_issuer", std::string(1025, 'i')},
-                      BadValue{"metrics_addr", "9464"}, BadValue{"metrics_addr", "metrics.local:9464"}));
+                      BadValue{"metrics_addr", "9464"}, BadValue{"metrics_addr", "metrics.local:9464"},
+                      BadValue{"enable_durable_log", "1"}, BadValue{"durable_log_dir", ""},
+                      BadValue{"max_log_file_size", "100"}, BadValue{"max_log_file_size", "-1"},
+                      BadValue{"durable_log_retention_bytes", "-1"}, BadValue{"durable_log_fsync", "sometimes"},
+                      BadValue{"durable_log_fsync_interval", "1"}, BadValue{"durable_log_fsync_interval", "0s"}));
 
 TEST(ConfigTest, JwtExpectationsNeedASecret) {
   auto audience = Parse({{"auth_jwt_audience", "armorclaw-eventbus"}});
@@ -172,6 +176,37 @@ TEST(ConfigTest, MetricsAddrNeverSharesTheClientsPort) {
   EXPECT_TRUE(Parse({{"websocket_addr", "127.0.0.1:8444"}, {"metrics_addr", "127.0.0.2:8444"}}).ok());
   EXPECT_TRUE(Parse({{"websocket_addr", "127.0.0.1:0"}, {"metrics_addr", "127.0.0.1:0"}}).ok());
   EXPECT_TRUE(Parse({{"websocket_enabled", "false"}, {"metrics_addr", "0.0.0.0:8444"}}).ok());
+}
+
+TEST(ConfigTest, TheDurableLogIsOffByDefaultAndReadsItsKeys) {
+  auto defaults = Parse({});
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_FALSE(defaults->enable_durable_log);
+  EXPECT_EQ(defaults->log_segment_bytes(), uint64_t{64} << 20);
+  EXPECT_EQ(defaults->durable_log_retention_bytes, 0);
+  EXPECT_EQ(defaults->durable_log_fsync, LogFsync::kInterval);
+  EXPECT_EQ(defaults->durable_log_fsync_interval, absl::Seconds(1));
+  auto set = Parse({{"enable_durable_log", "true"},
+                    {"durable_log_dir", "/var/lib/armorclaw/eventlog"},
+                    {"max_log_file_size", "1048576"},
+                    {"durable_log_retention_bytes", "1073741824"},
+                    {"durable_log_fsync", "always"},
+                    {"durable_log_fsync_interval", "250ms"}});
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_TRUE(set->enable_durable_log);
+  EXPECT_EQ(set->durable_log_dir, "/var/lib/armorclaw/eventlog");
+  EXPECT_EQ(set->log_segment_bytes(), 1048576u);
+  EXPECT_EQ(set->durable_log_retention_bytes, 1073741824);
+  EXPECT_EQ(set->durable_log_fsync, LogFsync::kAlways);
+  EXPECT_EQ(set->durable_log_fsync_interval, absl::Milliseconds(250));
+  EXPECT_EQ(Parse({{"durable_log_fsync", "never"}})->durable_log_fsync, LogFsync::kNever);
+}
+
+TEST(ConfigTest, AnEnabledLogNeedsADirectory) {
+  auto config = Parse({{"enable_durable_log", "true"}});
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(config.status().message(), HasSubstr("durable_log_dir is not set"));
 }
 
 TEST(ListenAddressTest, Forms) {

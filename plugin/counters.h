@@ -86,6 +86,15 @@ struct Counters {
   std::atomic<uint64_t> replays_future{0};
   std::atomic<uint64_t> replays_too_many{0};
   std::atomic<uint64_t> replayed_events{0};
+  // The durable log (plugin/history): what its segments hold, set by the log writer after each batch; its
+  // fsyncs and failed writes; what recovery cut at create; and the replayed events read back from it.
+  std::atomic<uint64_t> log_bytes{0};
+  std::atomic<uint64_t> log_segments{0};
+  std::atomic<uint64_t> log_earliest_sequence{0};
+  std::atomic<uint64_t> log_fsyncs{0};
+  std::atomic<uint64_t> log_write_errors{0};
+  std::atomic<uint64_t> log_recovery_truncated_bytes{0};
+  std::atomic<uint64_t> replayed_from_disk_events{0};
 
   // Seconds from publish accepting an event to the kernel taking its frame for one receiver, observed for
   // every kLatencySampleEvery-th event (by sequence) only: a clock read per delivery of each sampled event.

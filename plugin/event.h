@@ -19,6 +19,12 @@ struct Event {
   uint64_t sequence = 0;
   // When publish accepted it, for the publish-to-socket latency histogram (sampled events only).
   std::chrono::steady_clock::time_point accepted;
+  // The same moment in Unix nanoseconds (data.received, the durable log's timestamp).
+  int64_t received_ns = 0;
+  // Where the Matrix event's JSON text (as clients receive it, scrubbed) lies in `frame`: the durable
+  // log's payload. 32 bits: max_event_bytes is at most 16 MiB.
+  uint32_t payload_offset = 0;
+  uint32_t payload_size = 0;
   // The "event" message as it goes on the wire, built once for every receiver: kHeaderRoom bytes kept
   // for the WebSocket frame header, which SealEvent writes right-aligned, then the JSON text.
   std::string frame;
@@ -30,6 +36,7 @@ struct Event {
   std::string_view message() const {
     return std::string_view(frame).substr(kHeaderRoom);
   }
+  std::string_view payload() const { return std::string_view(frame).substr(payload_offset, payload_size); }
   // A complete unmasked, unfragmented text frame: identical for every plain-TCP receiver.
   std::string_view wire() const {
     return std::string_view(frame).substr(kHeaderRoom - header_size);

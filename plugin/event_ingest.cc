@@ -100,6 +100,7 @@ absl::StatusOr<std::shared_ptr<Event>> PrepareEvent(std::string_view json, size_
   frame.reserve(Event::kHeaderRoom + kFramePrefix.size() + json.size() + 64 + kSealReserve);
   frame.append(Event::kHeaderRoom, '\0');
   frame.append(kFramePrefix);
+  event->payload_offset = static_cast<uint32_t>(frame.size());
   if (scrubber != nullptr) {
     // Re-serialized even when nothing was replaced: the published text may repeat a member, and only the
     // last of the repeats (the one parsed, and scrubbed) may reach clients.
@@ -110,7 +111,18 @@ absl::StatusOr<std::shared_ptr<Event>> PrepareEvent(std::string_view json, size_
     // re-serialization would turn 1.50 into 1.5E0).
     frame.append(json);
   }
+  event->payload_size = static_cast<uint32_t>(frame.size() - event->payload_offset);
+  event->received_ns = absl::ToUnixNanos(received);
   absl::StrAppend(&frame, R"(,"received":")", FormatReceivedTime(received), R"(","sequence":)");
+  return event;
+}
+
+absl::StatusOr<std::shared_ptr<Event>> EventFromLogRecord(const LogRecord& record) {
+  // The payload is the text the frame held, already scrubbed: taken verbatim, it makes the same frame.
+  auto event = PrepareEvent(record.payload, std::numeric_limits<size_t>::max(),
+                            absl::FromUnixNanos(record.timestamp_ns), nullptr);
+  if (!event.ok()) return event.status();
+  SealEvent(**event, record.offset);
   return event;
 }
 

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "plugin/event.h"
+#include "plugin/history/durable_log.h"
 #include "plugin/security/scrubber.h"
 
 namespace armorclaw::eventbus {
@@ -22,6 +23,11 @@ namespace armorclaw::eventbus {
 // personal data in the event's content is replaced before anyone sees it.
 absl::StatusOr<std::shared_ptr<Event>> PrepareEvent(std::string_view json, size_t max_bytes,
                                                     absl::Time received, const Scrubber* scrubber);
+
+// Rebuilds an event the durable log holds, for a replay from disk: its frame is byte for byte the one
+// live clients received (the same event text, "received" and sequence). Fails like PrepareEvent on a
+// payload that is not a Matrix event.
+absl::StatusOr<std::shared_ptr<Event>> EventFromLogRecord(const LogRecord& record);
 
 // Numbers a prepared event and completes its message and WebSocket frame. Called once per event.
 void SealEvent(Event& event, uint64_t sequence);

@@ -1,5 +1,7 @@
 #include "plugin/event_ingest.h"
 
+#include <vector>
+
 #include "boost/json/parse.hpp"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -84,6 +86,36 @@ TEST(EventIngestTest, RejectsWhatIsNotAnEvent) {
   EXPECT_THAT(reason(std::string(100, '[')), HasSubstr("not valid JSON"));
   EXPECT_THAT(reason("{\"type\":\"\xff\"}"), HasSubstr("not valid JSON"));
   EXPECT_EQ(reason(R"({"type":"a","content":{"n":[1e400]}})"), "event has a number outside the range of a double");
+}
+
+// What the durable log stores (payload, timestamp, sequence) rebuilds the very frame live clients received,
+// scrubbed events included: the payload is the text after scrubbing.
+TEST(EventIngestTest, ALogRecordRebuildsTheLiveFrameByteForByte) {
+  auto scrubber = Scrubber::Create();
+  ASSERT_TRUE(scrubber.ok()) << scrubber.status();
+  const std::string with_email =
+      R"({"type":"m.room.message","room_id":"!r:x","sender":"@a:x","content":{"body":"mail bob@example.org", "n":1.50}})";
+  const std::vector<const Scrubber*> scrubbers = {nullptr, &*scrubber};
+  for (const Scrubber* scrub : scrubbers) {
+    const absl::Time received = absl::FromUnixNanos(1770554096789123456);
+    auto live = PrepareEvent(with_email, 65536, received, scrub);
+    ASSERT_TRUE(live.ok()) << live.status();
+    SealEvent(**live, 1234);
+    EXPECT_EQ((*live)->received_ns, 1770554096789123456);
+    LogRecord record{.offset = 1234, .timestamp_ns = (*live)->received_ns, .type = (*live)->type,
+                     .payload = std::string((*live)->payload())};
+    EXPECT_EQ(boost::json::parse(record.payload), boost::json::parse((*live)->message()).at("data").at("event"));
+    auto rebuilt = EventFromLogRecord(record);
+    ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
+    EXPECT_EQ((*rebuilt)->wire(), (*live)->wire());
+    EXPECT_EQ((*rebuilt)->sequence, 1234u);
+    EXPECT_EQ((*rebuilt)->room_id, "!r:x");
+    EXPECT_EQ((*rebuilt)->sender, "@a:x");
+  }
+  LogRecord not_an_event;
+  not_an_event.offset = 1;
+  not_an_event.payload = "[1]";
+  EXPECT_FALSE(EventFromLogRecord(not_an_event).ok());
 }
 
 }  // namespace

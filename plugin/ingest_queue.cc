@@ -6,8 +6,8 @@
 
 namespace armorclaw::eventbus {
 
-IngestQueue::IngestQueue(size_t capacity, std::function<void()> wake)
-    : capacity_(capacity), wake_(std::move(wake)) {}
+IngestQueue::IngestQueue(size_t capacity, std::function<void()> wake, uint64_t last_sequence)
+    : capacity_(capacity), wake_(std::move(wake)), last_sequence_(last_sequence) {}
 
 IngestQueue::PushResult IngestQueue::Push(std::shared_ptr<Event> event) {
   bool wake = false;

@@ -19,8 +19,9 @@ class IngestQueue {
   enum class PushResult { kAccepted, kFull, kClosed };
 
   // `wake` is called (from a publishing thread, outside the lock) when events wait and no drain is
-  // pending; it must arrange for Drain to be called soon, without blocking.
-  IngestQueue(size_t capacity, std::function<void()> wake);
+  // pending; it must arrange for Drain to be called soon, without blocking. The first event pushed gets
+  // `last_sequence` + 1 (a durable log continues its numbering across restarts).
+  IngestQueue(size_t capacity, std::function<void()> wake, uint64_t last_sequence = 0);
 
   // Thread-safe, never waits for the consumer. On kAccepted the event carries the next sequence number.
   PushResult Push(std::shared_ptr<Event> event);

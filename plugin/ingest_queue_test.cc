@@ -23,6 +23,17 @@ TEST(IngestQueueTest, ClosedUntilOpened) {
   EXPECT_EQ(queue.Push(NewEvent()), IngestQueue::PushResult::kClosed);
 }
 
+TEST(IngestQueueTest, ContinuesAfterTheGivenLastSequence) {
+  IngestQueue queue(4, [] {}, 41);
+  EXPECT_EQ(queue.last_sequence(), 41u);
+  queue.Open();
+  ASSERT_EQ(queue.Push(NewEvent()), IngestQueue::PushResult::kAccepted);
+  std::vector<EventPtr> drained;
+  queue.Drain(drained);
+  ASSERT_EQ(drained.size(), 1u);
+  EXPECT_EQ(drained[0]->sequence, 42u);
+}
+
 TEST(IngestQueueTest, NumbersFromOneAndRefusesWhenFull) {
   int wakes = 0;
   IngestQueue queue(2, [&wakes] { ++wakes; });

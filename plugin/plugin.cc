@@ -42,6 +42,37 @@ class AllSignalsBlocked {
   sigset_t previous_;
 };
 
+// Opens (and recovers) the durable log at create, and says what recovery found: a warning when records
+// were lost, since clients then resume under a new epoch. A directory that cannot be made or read is a
+// configuration error naming it.
+absl::StatusOr<std::unique_ptr<DurableLog>> OpenDurableLog(const Config& config, const HostLog& log) {
+  auto opened = DurableLog::Open(DurableLogOptions{.dir = config.durable_log_dir,
+                                                   .max_segment_bytes = config.log_segment_bytes(),
+                                                   .retention_bytes = static_cast<uint64_t>(config.durable_log_retention_bytes)});
+  if (!opened.ok()) {
+    // The message names durable_log_dir and the directory or file (DurableLog::Open).
+    return absl::InvalidArgumentError(opened.status().message());
+  }
+  const DurableLog& durable = **opened;
+  const LogRecovery& recovery = durable.recovery();
+  const bool had_records = durable.last_offset() != 0 || recovery.truncated_bytes != 0;
+  const std::string held =
+      durable.last_offset() == 0
+          ? std::string("no events")
+          : absl::StrCat("events ", durable.first_offset(), " to ", durable.last_offset(), " in ", durable.segments(),
+                         " segments (", durable.bytes(), " bytes)");
+  if (recovery.epoch_changed && had_records) {
+    log.Warn(absl::StrCat("durable log in ", config.durable_log_dir, ": records were lost (", recovery.truncated_bytes,
+                          " bytes of a torn or corrupt tail cut, or the last run could not write): new epoch ",
+                          durable.epoch(), ", clients resume from scratch; it holds ", held));
+  } else {
+    log.Info(absl::StrCat("durable log in ", config.durable_log_dir, ": ", held, ", epoch ", durable.epoch(),
+                          recovery.epoch_changed ? " (new)" : " (kept)", ", ", recovery.truncated_bytes,
+                          " bytes cut at recovery; the sequence continues after ", durable.last_offset()));
+  }
+  return opened;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Plugin>> Plugin::Create(HostLog log, const ConfigEntries& entries) {
@@ -51,11 +82,19 @@ absl::StatusOr<std::unique_ptr<Plugin>> Plugin::Create(HostLog log, const Config
   FileWatch::Stamps auth_files_loaded = FileWatch::Read(Server::AuthenticationFiles(*config));
   auto authenticator = Authenticator::Create(*config);
   if (!authenticator.ok()) return authenticator.status();
+  std::unique_ptr<DurableLog> durable_log;
   std::string epoch;
-  try {
-    epoch = NewEpoch();
-  } catch (const std::runtime_error& error) {
-    return absl::InternalError(absl::StrCat("cannot draw the epoch: ", error.what()));
+  if (config->enable_durable_log) {
+    auto opened = OpenDurableLog(*config, log);
+    if (!opened.ok()) return opened.status();
+    durable_log = *std::move(opened);
+    epoch = durable_log->epoch();
+  } else {
+    try {
+      epoch = NewEpoch();
+    } catch (const std::runtime_error& error) {
+      return absl::InternalError(absl::StrCat("cannot draw the epoch: ", error.what()));
+    }
   }
   std::optional<Scrubber> scrubber;
   if (config->pii_scrubbing) {
@@ -64,11 +103,13 @@ absl::StatusOr<std::unique_ptr<Plugin>> Plugin::Create(HostLog log, const Config
     scrubber.emplace(*std::move(created));
   }
   return std::unique_ptr<Plugin>(new Plugin(log, *std::move(config), std::move(epoch), *std::move(authenticator),
-                                            std::move(auth_files_loaded), std::move(scrubber)));
+                                            std::move(auth_files_loaded), std::move(scrubber),
+                                            std::move(durable_log)));
 }
 
 Plugin::Plugin(HostLog log, Config config, std::string epoch, std::shared_ptr<const Authenticator> authenticator,
-               FileWatch::Stamps auth_files_loaded, std::optional<Scrubber> scrubber)
+               FileWatch::Stamps auth_files_loaded, std::optional<Scrubber> scrubber,
+               std::unique_ptr<DurableLog> durable_log)
     : log_(log),
       config_(std::move(config)),
       epoch_(std::move(epoch)),
@@ -78,7 +119,25 @@ Plugin::Plugin(HostLog log, Config config, std::string epoch, std::shared_ptr<co
       io_(1),
       shutdown_signal_(io_),
       queue_(static_cast<size_t>(config_.ingest_queue_events),
-             [this] { asio::post(io_, [this] { DrainIngest(); }); }) {}
+             [this] {
+               if (log_writer_) {
+                 log_writer_->Wake();
+               } else {
+                 asio::post(io_, [this] { DrainIngest(); });
+               }
+             },
+             durable_log ? durable_log->last_offset() : 0),
+      durable_log_(std::move(durable_log)) {
+  if (!durable_log_) return;
+  counters_.log_recovery_truncated_bytes.store(durable_log_->recovery().truncated_bytes, std::memory_order_relaxed);
+  // Write before deliver: a batch reaches the I/O thread only once the writer has logged it.
+  log_writer_ = std::make_unique<LogWriter>(
+      *durable_log_, queue_, config_.durable_log_fsync, config_.durable_log_fsync_interval,
+      [this](std::vector<EventPtr>&& batch) {
+        asio::post(io_, [this, batch = std::move(batch)] { Dispatch(batch); });
+      },
+      log_, counters_);
+}
 
 Plugin::~Plugin() {
   // Stop allocates nothing and cannot fail, so destroy never leaves a thread behind.
@@ -100,6 +159,7 @@ absl::Status Plugin::Start() {
   // start can be called again.
   auto undo = absl::MakeCleanup([this] {
     StopOperatorListener();
+    StopLogWriter();
     shutdown_signal_.cancel();
     if (io_thread_.joinable()) {
       io_thread_.join();
@@ -113,6 +173,7 @@ absl::Status Plugin::Start() {
   try {
     AllSignalsBlocked blocked;
     io_thread_ = std::thread([this] { RunIoThread(); });
+    if (log_writer_) log_writer_thread_ = std::thread([this] { log_writer_->Run(); });
   } catch (const std::system_error& error) {
     return absl::InternalError(absl::StrCat("start: cannot create the plugin's thread: ", error.what()));
   }
@@ -121,7 +182,8 @@ absl::Status Plugin::Start() {
   std::string authentication;
   if (config_.websocket_enabled) {
     // Bound from this thread, so that a failure reaches the caller; served from the I/O thread.
-    auto server = Server::Listen(io_, config_, epoch_, authenticator_, auth_files_loaded_, log_, counters_);
+    auto server =
+        Server::Listen(io_, config_, epoch_, authenticator_, auth_files_loaded_, log_, counters_, log_writer_.get());
     if (!server.ok()) return server.status();
     server_ = *std::move(server);
     started = absl::StrCat("listening on ", server_->url());
@@ -200,6 +262,8 @@ absl::Status Plugin::Stop(absl::Duration grace) {
   }
   state_.store(State::kStopped, std::memory_order_release);
   queue_.Close();
+  // What was accepted is logged and passed on before the connections are told to go.
+  StopLogWriter();
   grace_ = grace;
   // The server closes every connection within the grace period; then nothing is left pending, run()
   // returns and the thread ends.
@@ -239,7 +303,17 @@ void Plugin::DrainIngest() {
   // Cleared even when a handler fails half-way, so that no event is sent twice.
   const auto clear = absl::MakeCleanup([this] { drained_.clear(); });
   queue_.Drain(drained_);
-  if (server_) Increment(counters_.deliveries, server_->Publish(drained_));
+  Dispatch(drained_);
+}
+
+void Plugin::Dispatch(const std::vector<EventPtr>& batch) {
+  if (server_) Increment(counters_.deliveries, server_->Publish(batch));
+}
+
+void Plugin::StopLogWriter() {
+  if (!log_writer_thread_.joinable()) return;
+  log_writer_->Stop();
+  log_writer_thread_.join();
 }
 
 absl::StatusOr<std::string> Plugin::ListenUrl() const {

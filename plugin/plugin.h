@@ -20,6 +20,8 @@
 #include "plugin/security/auth.h"
 #include "plugin/config.h"
 #include "plugin/counters.h"
+#include "plugin/history/durable_log.h"
+#include "plugin/history/log_writer.h"
 #include "plugin/host_log.h"
 #include "plugin/ingest_queue.h"
 #include "plugin/metrics/heartbeat.h"
@@ -51,9 +53,14 @@ class Plugin {
   enum class State { kCreated, kRunning, kStopped };
 
   Plugin(HostLog log, Config config, std::string epoch, std::shared_ptr<const Authenticator> authenticator,
-         FileWatch::Stamps auth_files_loaded, std::optional<Scrubber> scrubber);
-  // I/O thread: hands every waiting event to the index.
+         FileWatch::Stamps auth_files_loaded, std::optional<Scrubber> scrubber,
+         std::unique_ptr<DurableLog> durable_log);
+  // I/O thread: hands every waiting event to the index (the durable log off).
   void DrainIngest();
+  // I/O thread: hands a batch to the index.
+  void Dispatch(const std::vector<EventPtr>& batch);
+  // Ends the log writer's thread once it has written and passed on what was queued (host's thread).
+  void StopLogWriter();
   void RunIoThread();
   StatsSnapshot Snapshot() const;
   // The operator listener of metrics_addr and its thread (nothing when metrics_addr is not set). Start
@@ -65,7 +72,8 @@ class Plugin {
   Counters counters_;
   const HostLog log_;
   const Config config_;
-  // Names this instance's history of sequence numbers, which starts at 1 with it (Hub::epoch).
+  // Names this instance's history of sequence numbers, which starts at 1 with it (Hub::epoch), or the
+  // durable log's, which goes on across restarts.
   const std::string epoch_;
   const std::shared_ptr<const Authenticator> authenticator_;  // Null: authentication is off.
   const FileWatch::Stamps auth_files_loaded_;                 // The versions authenticator_ was read from.
@@ -78,6 +86,11 @@ class Plugin {
   IngestQueue queue_;
   std::vector<EventPtr> drained_;  // I/O thread only; kept to reuse its capacity.
   std::unique_ptr<Server> server_;  // Null when websocket_enabled is false. Kept until destruction.
+  // The durable log and the thread that writes it between the queue and the I/O thread (all three null or
+  // not started when enable_durable_log is false). Declared after queue_, which they use.
+  const std::unique_ptr<DurableLog> durable_log_;
+  std::unique_ptr<LogWriter> log_writer_;
+  std::thread log_writer_thread_;
   std::atomic<State> state_{State::kCreated};
   std::thread io_thread_;
   Heartbeat heartbeat_{io_};

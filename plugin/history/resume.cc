@@ -1,11 +1,20 @@
 #include "plugin/history/resume.h"
 
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "plugin/event_ingest.h"
+
 namespace armorclaw::eventbus {
 
 ResumeOutcome PlanResume(const RetainedEvents& history, const StreamPosition& here, const StreamPosition& since,
-                         const Filter& filter, size_t max_replay, std::vector<EventPtr>& replay) {
+                         const Filter& filter, size_t max_replay, std::vector<EventPtr>& replay,
+                         const DurableLog* log, DiskReplay* disk) {
   ResumeOutcome outcome;
-  outcome.earliest = history.earliest(here.sequence);
+  const uint64_t in_memory = history.earliest(here.sequence);
+  outcome.earliest = in_memory;
+  if (log != nullptr && log->first_offset() != 0) outcome.earliest = std::min(outcome.earliest, log->first_offset());
   if (since.epoch != here.epoch) {
     outcome.reason = resume_reason::kEpochMismatch;
   } else if (since.sequence > here.sequence) {
@@ -15,14 +24,63 @@ ResumeOutcome PlanResume(const RetainedEvents& history, const StreamPosition& he
   }
   if (!outcome.reason.empty()) return outcome;
   const size_t first = replay.size();
-  for (const EventPtr& event : history.After(since.sequence)) {
-    if (!filter.Matches(*event)) continue;
-    if (replay.size() - first == max_replay) {
+  // The one place a replayed event joins the replay, from disk or memory alike.
+  const auto take = [&](EventPtr event) {
+    if (!filter.Matches(*event)) return true;
+    if (replay.size() - first == max_replay) return false;
+    replay.push_back(std::move(event));
+    return true;
+  };
+  bool too_many = false;
+  if (since.sequence + 1 < in_memory) {
+    // Older than the memory holds: the log has the rest, up to the memory's first event.
+    const uint64_t to = std::min(in_memory - 1, here.sequence);
+    absl::Status status;  // The first record that cannot be replayed.
+    uint64_t expected = since.sequence + 1;
+    const absl::Status read =
+        log->Read(since.sequence + 1, to, static_cast<size_t>(to - since.sequence), [&](LogRecord&& record) {
+          if (too_many || !status.ok()) return;
+          if (record.offset != expected) {
+            status = absl::DataLossError(absl::StrCat("the durable log skips from ", expected, " to ", record.offset));
+            return;
+          }
+          ++expected;
+          auto event = EventFromLogRecord(record);
+          if (!event.ok()) {
+            status = absl::DataLossError(absl::StrCat("the durable log's record ", record.offset,
+                                                      " is not an event: ", event.status().message()));
+            return;
+          }
+          too_many = !take(*std::move(event));
+        });
+    if (status.ok()) status = read;
+    // Every record must come: retention may have deleted the oldest segment since first_offset was read.
+    if (status.ok() && !too_many && expected != to + 1) {
+      status = absl::DataLossError(absl::StrCat("the durable log no longer holds ", expected, " to ", to));
+    }
+    if (disk != nullptr) {
+      disk->status = status;
+      disk->events = status.ok() && !too_many ? replay.size() - first : 0;
+    }
+    if (!status.ok()) {
       replay.resize(first);
-      outcome.reason = resume_reason::kTooMany;
+      outcome.reason = resume_reason::kTooOld;
       return outcome;
     }
-    replay.push_back(event);
+  }
+  if (!too_many) {
+    for (const EventPtr& event : history.After(since.sequence)) {
+      if (!take(event)) {
+        too_many = true;
+        break;
+      }
+    }
+  }
+  if (too_many) {
+    replay.resize(first);
+    if (disk != nullptr) disk->events = 0;
+    outcome.reason = resume_reason::kTooMany;
+    return outcome;
   }
   outcome.recovered = true;
   outcome.replayed = replay.size() - first;

@@ -1,9 +1,13 @@
 #include "plugin/history/resume.h"
 
+#include <stdlib.h>
+
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -97,6 +101,73 @@ TEST(PlanResumeTest, AnEmptyHistoryRecoversOnlyAClientAtTheHead) {
   EXPECT_TRUE(at_head.recovered);
   EXPECT_EQ(at_head.earliest, 8u);
   EXPECT_EQ(PlanResume(history, {kEpoch, 7}, {kEpoch, 6}, Filter{}, 100, replay).reason, resume_reason::kTooOld);
+}
+
+// Sequences 1..20 in a real durable log (rooms as Ten()), of which memory holds 11..20.
+class PlanResumeFromDiskTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (std::filesystem::temp_directory_path() / "eventbus-resume-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    auto log = DurableLog::Open(DurableLogOptions{.dir = dir_});
+    ASSERT_TRUE(log.ok()) << log.status();
+    log_ = *std::move(log);
+    std::vector<std::string> payloads;
+    for (uint64_t sequence = 1; sequence <= 20; ++sequence) {
+      payloads.push_back(absl::StrCat(R"({"type":"m.room.message","room_id":")", sequence % 2 == 1 ? "!a" : "!b",
+                                      R"(","content":{"n":)", sequence, "}}"));
+    }
+    std::vector<LogRecordView> records;
+    for (uint64_t sequence = 1; sequence <= 20; ++sequence) {
+      records.push_back({sequence, 1000, "m.room.message", payloads[sequence - 1]});
+    }
+    ASSERT_TRUE(log_->Append(records).ok());
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string dir_;
+  std::unique_ptr<DurableLog> log_;
+  const RetainedEvents history_ = Ten();
+};
+
+TEST_F(PlanResumeFromDiskTest, OlderThanMemoryIsReadFromTheLogThenFromMemory) {
+  std::vector<EventPtr> replay;
+  DiskReplay disk;
+  const ResumeOutcome outcome = PlanResume(history_, {kEpoch, 20}, {kEpoch, 2}, RoomA(), 100, replay, log_.get(), &disk);
+  EXPECT_TRUE(outcome.recovered);
+  EXPECT_EQ(outcome.earliest, 1u);
+  EXPECT_THAT(Sequences(replay), ElementsAre(3, 5, 7, 9, 11, 13, 15, 17, 19));
+  EXPECT_EQ(disk.events, 4u);
+  EXPECT_TRUE(disk.status.ok());
+  EXPECT_EQ(replay[0]->room_id, "!a");
+  // Without the log the same cursor is too old.
+  replay.clear();
+  EXPECT_EQ(PlanResume(history_, {kEpoch, 20}, {kEpoch, 2}, RoomA(), 100, replay).reason, resume_reason::kTooOld);
+}
+
+TEST_F(PlanResumeFromDiskTest, TheLimitSpansDiskAndMemory) {
+  std::vector<EventPtr> replay;
+  DiskReplay disk;
+  EXPECT_EQ(PlanResume(history_, {kEpoch, 20}, {kEpoch, 0}, RoomA(), 9, replay, log_.get(), &disk).reason,
+            resume_reason::kTooMany);
+  EXPECT_THAT(replay, IsEmpty());
+  EXPECT_EQ(disk.events, 0u);
+  EXPECT_TRUE(PlanResume(history_, {kEpoch, 20}, {kEpoch, 0}, RoomA(), 10, replay, log_.get(), &disk).recovered);
+  EXPECT_EQ(replay.size(), 10u);
+}
+
+TEST_F(PlanResumeFromDiskTest, ALogThatCannotBeReadAnswersTooOldAndSaysWhy) {
+  for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+    if (entry.path().extension() == ".log") std::filesystem::remove(entry.path());
+  }
+  std::vector<EventPtr> replay;
+  DiskReplay disk;
+  const ResumeOutcome outcome = PlanResume(history_, {kEpoch, 20}, {kEpoch, 2}, Filter{}, 100, replay, log_.get(), &disk);
+  EXPECT_FALSE(outcome.recovered);
+  EXPECT_EQ(outcome.reason, resume_reason::kTooOld);
+  EXPECT_THAT(replay, IsEmpty());
+  EXPECT_FALSE(disk.status.ok());
 }
 
 }  // namespace

@@ -30,7 +30,7 @@ constexpr std::string_view kDisconnectsHelp =
 constexpr std::string_view kRejectedHelp = "Events publish refused, by reason.";
 constexpr std::string_view kResumesHelp = "Subscribes with since, by outcome.";
 
-constexpr std::array<Series, 37> kSeries = {{
+constexpr std::array<Series, 44> kSeries = {{
     {"events_published", "events_published_total", kCounter, "", "Events publish accepted."},
     {"events_rejected_invalid", "events_rejected_total", kCounter, R"(reason="invalid")", kRejectedHelp},
     {"events_rejected_busy", "events_rejected_total", kCounter, R"(reason="busy")", kRejectedHelp},
@@ -70,6 +70,17 @@ constexpr std::array<Series, 37> kSeries = {{
     {"replays_future", "resumes_total", kCounter, R"(outcome="future")", kResumesHelp},
     {"replays_too_many", "resumes_total", kCounter, R"(outcome="too_many")", kResumesHelp},
     {"replayed_events", "replayed_events_total", kCounter, "", "Events replayed to clients that resumed."},
+    {"log_bytes", "log_bytes", kGauge, "", "Bytes of the durable log's segments."},
+    {"log_segments", "log_segments", kGauge, "", "Segment files of the durable log."},
+    {"log_earliest_sequence", "log_earliest_sequence", kGauge, "",
+     "Sequence number of the oldest event in the durable log (0 when it holds none)."},
+    {"log_fsyncs", "log_fsyncs_total", kCounter, "", "fdatasync calls that made the durable log durable."},
+    {"log_write_errors", "log_write_errors_total", kCounter, "",
+     "Durable log writes and fsyncs that failed (a failed write turns the log off until the next start)."},
+    {"log_recovery_truncated_bytes", "log_recovery_truncated_bytes", kGauge, "",
+     "Bytes of a torn or corrupt tail the durable log's recovery cut at create."},
+    {"replayed_from_disk_events", "replayed_from_disk_events_total", kCounter, "",
+     "Replayed events read back from the durable log (part of replayed_events_total)."},
     {"max_subscribers", "max_subscribers", kGauge, "", "The configured max_subscribers."},
     {"websocket_enabled", "websocket_enabled", kGauge, "", "1 when the WebSocket server runs (websocket_enabled)."},
 }};

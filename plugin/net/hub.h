@@ -16,6 +16,7 @@
 #include "plugin/security/auth.h"
 #include "plugin/config.h"
 #include "plugin/counters.h"
+#include "plugin/history/log_writer.h"
 #include "plugin/history/retained_events.h"
 #include "plugin/host_log.h"
 #include "plugin/subscription_index.h"
@@ -62,6 +63,9 @@ struct Hub {
   uint64_t head = 0;
   // The last events dispatched, up to head, for subscribes with "since".
   RetainedEvents history;
+  // The durable log's writer (null: the log is off): older events are replayed from its log while it is
+  // healthy.
+  const LogWriter* log_writer = nullptr;
   // Events queued to connections so far (a delivery dropped for a connection being cut is not one).
   size_t deliveries = 0;
   // Set by a server shutdown: called once the last session has gone.

@@ -64,8 +64,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Listen(asio::io_context& io, con
                                                        std::string epoch,
                                                        std::shared_ptr<const Authenticator> authenticator,
                                                        FileWatch::Stamps auth_files_loaded, HostLog log,
-                                                       Counters& counters) {
+                                                       Counters& counters, const LogWriter* log_writer) {
   auto hub = std::make_shared<Hub>(config, std::move(epoch), std::move(authenticator), log, counters);
+  if (log_writer != nullptr) {
+    // The sequence goes on from the log: a client resuming across the restart is in range.
+    hub->log_writer = log_writer;
+    hub->head = log_writer->log().last_offset();
+  }
   std::unique_ptr<Server> server(new Server(io, std::move(hub)));
   Server* const watcher = server.get();
   if (!config.tls_cert_file.empty()) {

@@ -19,6 +19,7 @@
 #include "plugin/counters.h"
 #include "plugin/event.h"
 #include "plugin/security/file_watch.h"
+#include "plugin/history/log_writer.h"
 #include "plugin/host_log.h"
 #include "plugin/net/hub.h"
 
@@ -29,12 +30,13 @@ class Server {
   // Binds and listens on config.websocket_addr. Fails with Unavailable naming the address. Any thread;
   // nothing runs on the I/O thread before Start. `auth_files_loaded` are the versions of the
   // authentication files `authenticator` was built from: a file replaced since is loaded by the watch.
-  // `epoch` names the plugin's history of sequence numbers (Hub::epoch).
+  // `epoch` names the plugin's history of sequence numbers (Hub::epoch). `log_writer` (null: the durable
+  // log is off) outlives the server; the numbering continues after its log's last offset.
   static absl::StatusOr<std::unique_ptr<Server>> Listen(boost::asio::io_context& io, const Config& config,
                                                         std::string epoch,
                                                         std::shared_ptr<const Authenticator> authenticator,
                                                         FileWatch::Stamps auth_files_loaded, HostLog log,
-                                                        Counters& counters);
+                                                        Counters& counters, const LogWriter* log_writer = nullptr);
   // The authentication files in the order Listen's `auth_files_loaded` stamps them.
   static std::vector<std::string> AuthenticationFiles(const Config& config);
 

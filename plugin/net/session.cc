@@ -334,8 +334,16 @@ void Session::Handle(SubscribeRequest& request) {
   std::optional<ResumeOutcome> resume;
   std::vector<EventPtr> replay;
   if (request.since) {
+    const DurableLog* log =
+        hub_->log_writer != nullptr && hub_->log_writer->healthy() ? &hub_->log_writer->log() : nullptr;
+    DiskReplay disk;
     resume = PlanResume(hub_->history, here, *request.since, request.filter,
-                        static_cast<size_t>(config.max_replay_events), replay);
+                        static_cast<size_t>(config.max_replay_events), replay, log, &disk);
+    if (!disk.status.ok()) {
+      hub_->log.Warn(absl::StrCat("resume from sequence ", request.since->sequence,
+                                  " answered too_old: cannot read the durable log: ", disk.status.message()));
+    }
+    Increment(hub_->counters.replayed_from_disk_events, disk.events);
     CountResume(*resume);
   }
   // Counted before the client hears of it, so that what it reads in the stats after "subscribed" is true.

@@ -203,6 +203,7 @@ std::vector<std::vector<ConfigEntries>> CrossKeyRules() {
                ConfigEntries{{"auth_jwt_issuer", "https://auth.example.org"}}},
       Breaking{ConfigEntries{{"max_queue_bytes", "65536"}}},
       Breaking{ConfigEntries{{"metrics_addr", "127.0.0.1:8444"}}},
+      Breaking{ConfigEntries{{"enable_durable_log", "true"}}},
   };
 }
 

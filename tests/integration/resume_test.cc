@@ -19,6 +19,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/running_plugin.h"
+#include "tests/integration/resume_support.h"
 #include "tests/support/ws_client.h"
 
 namespace armorclaw::eventbus::testing {
@@ -27,41 +28,8 @@ namespace {
 using Config = host::ConfigEntries;
 using ::testing::ElementsAreArray;
 
-std::string EventIn(std::string_view room, int n) {
-  return absl::StrCat(R"({"type":"m.room.message","room_id":")", ToAbsl(room), R"(","sender":"@a:example.org",)",
-                      R"("event_id":"$)", n, R"(","content":{"body":"hi"}})");
-}
-
-uint64_t SequenceOf(const boost::json::value& message) {
-  if (message.at("type") != "event") throw std::runtime_error("not an event: " + boost::json::serialize(message));
-  return message.at("data").at("sequence").to_number<uint64_t>();
-}
-
 std::string RoomOf(const boost::json::value& message) {
   return std::string(message.at("data").at("event").at("room_id").as_string());
-}
-
-// Sends a subscribe (with `since` when `epoch` is given) and returns the "subscribed" data.
-boost::json::object Subscribe(WsClient& client, std::string_view filter, std::optional<std::string> epoch,
-                              uint64_t sequence = 0) {
-  std::string data = absl::StrCat(R"({"filter":)", ToAbsl(filter));
-  if (epoch) absl::StrAppend(&data, R"(,"since":{"sequence":)", sequence, R"(,"epoch":")", *epoch, R"("})");
-  client.Send(absl::StrCat(R"({"type":"subscribe","data":)", data, "}}"));
-  const boost::json::value reply = client.ReadJson();
-  if (reply.at("type") != "subscribed") throw std::runtime_error("not subscribed: " + boost::json::serialize(reply));
-  return reply.at("data").as_object();
-}
-
-std::vector<uint64_t> ReadSequences(WsClient& client, size_t count) {
-  std::vector<uint64_t> sequences;
-  while (sequences.size() < count) sequences.push_back(SequenceOf(client.ReadJson()));
-  return sequences;
-}
-
-std::vector<uint64_t> Range(uint64_t first, uint64_t last) {
-  std::vector<uint64_t> sequences;
-  for (uint64_t s = first; s <= last; ++s) sequences.push_back(s);
-  return sequences;
 }
 
 // A client subscribed to everything from the start: once it has read sequence `n`, the I/O thread has

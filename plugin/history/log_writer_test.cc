@@ -1,0 +1,161 @@
+#include "plugin/history/log_writer.h"
+
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "plugin/event_ingest.h"
+
+namespace armorclaw::eventbus {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The real log in a temporary directory, the real queue, and the writer on its own thread; what it passes
+// on is recorded together with what the log held at that moment.
+class LogWriterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "eventbus-log-writer-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    auto log = DurableLog::Open(DurableLogOptions{.dir = dir_.string()});
+    ASSERT_TRUE(log.ok()) << log.status();
+    log_ = *std::move(log);
+  }
+  void TearDown() override {
+    if (thread_.joinable()) Finish();
+    fs::remove_all(dir_);
+  }
+
+  void StartWriter(LogFsync fsync, absl::Duration interval) {
+    writer_ = std::make_unique<LogWriter>(
+        *log_, queue_, fsync, interval,
+        [this](std::vector<EventPtr>&& batch) {
+          std::lock_guard lock(mutex_);
+          // Write before deliver: every record of the batch is in the log when it is passed on.
+          logged_when_delivered_.push_back(log_->last_offset() >= batch.back()->sequence);
+          for (const EventPtr& event : batch) delivered_.push_back(event);
+        },
+        HostLog(), counters_);
+    thread_ = std::thread([this] { writer_->Run(); });
+    queue_.Open();
+  }
+
+  void Publish(int count) {
+    for (int i = 0; i < count; ++i) {
+      auto event = PrepareEvent(absl::StrCat(R"({"type":"m.room.message","room_id":"!r","content":{"n":)", i, "}}"),
+                                65536, absl::Now(), nullptr);
+      ASSERT_TRUE(event.ok());
+      ASSERT_EQ(queue_.Push(*std::move(event)), IngestQueue::PushResult::kAccepted);
+    }
+  }
+
+  // As Plugin::Stop: no more publishes, then the writer finishes what was queued.
+  void Finish() {
+    queue_.Close();
+    writer_->Stop();
+    thread_.join();
+  }
+
+  fs::path dir_;
+  std::unique_ptr<DurableLog> log_;
+  Counters counters_;
+  IngestQueue queue_{100000, [this] { writer_->Wake(); }};
+  std::unique_ptr<LogWriter> writer_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::vector<EventPtr> delivered_;
+  std::vector<bool> logged_when_delivered_;
+};
+
+TEST_F(LogWriterTest, EveryEventIsLoggedBeforeItIsPassedOnAndStopFinishesTheQueue) {
+  StartWriter(LogFsync::kNever, absl::Seconds(1));
+  Publish(5000);
+  Finish();
+  ASSERT_EQ(delivered_.size(), 5000u);
+  for (bool logged : logged_when_delivered_) EXPECT_TRUE(logged);
+  std::vector<LogRecord> records;
+  ASSERT_TRUE(log_->Read(1, 5000, 5000, [&](LogRecord&& record) { records.push_back(std::move(record)); }).ok());
+  ASSERT_EQ(records.size(), 5000u);
+  for (size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(delivered_[i]->sequence, i + 1);
+    EXPECT_EQ(records[i].offset, i + 1);
+    EXPECT_EQ(records[i].payload, delivered_[i]->payload());
+    EXPECT_EQ(records[i].timestamp_ns, delivered_[i]->received_ns);
+    EXPECT_EQ(records[i].type, "m.room.message");
+  }
+  EXPECT_EQ(counters_.log_fsyncs.load(), 0u);  // never: not even at stop.
+  EXPECT_EQ(counters_.log_bytes.load(), log_->bytes());
+  EXPECT_EQ(counters_.log_segments.load(), 1u);
+  EXPECT_EQ(counters_.log_earliest_sequence.load(), 1u);
+  EXPECT_TRUE(writer_->healthy());
+}
+
+TEST_F(LogWriterTest, AlwaysSyncsEveryBatchBeforePassingItOn) {
+  StartWriter(LogFsync::kAlways, absl::Seconds(1));
+  Publish(300);
+  Finish();
+  ASSERT_EQ(delivered_.size(), 300u);
+  EXPECT_EQ(counters_.log_fsyncs.load(), logged_when_delivered_.size());  // One per batch.
+}
+
+// An interval of an hour: the first write is synced at once (none was for an interval), the rest wait for
+// the interval, which never comes during the test, and stop makes the tail durable.
+TEST_F(LogWriterTest, IntervalSyncsAtMostOncePerIntervalAndAtStop) {
+  StartWriter(LogFsync::kInterval, absl::Hours(1));
+  Publish(1);
+  // Awaited, so that the next events come in later batches.
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (!delivered_.empty()) break;
+    }
+    std::this_thread::yield();
+  }
+  Publish(500);
+  Finish();
+  ASSERT_EQ(delivered_.size(), 501u);
+  ASSERT_GE(logged_when_delivered_.size(), 2u);
+  EXPECT_EQ(counters_.log_fsyncs.load(), 2u);
+}
+
+// A write that fails (past RLIMIT_FSIZE, as on a full disk) turns the log off, once, and every event is
+// still passed on. In a child process: the limit is per process. Exit codes say which check failed.
+TEST_F(LogWriterTest, AFailedWriteIsCountedOnceAndDeliveryGoesOn) {
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::signal(SIGXFSZ, SIG_IGN);
+    const rlimit limit{2000, 2000};
+    if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(10);
+    StartWriter(LogFsync::kAlways, absl::Seconds(1));
+    Publish(200);
+    Finish();
+    if (delivered_.size() != 200) ::_exit(11);
+    for (size_t i = 0; i < delivered_.size(); ++i) {
+      if (delivered_[i]->sequence != i + 1) ::_exit(12);
+    }
+    if (writer_->healthy()) ::_exit(13);
+    if (counters_.log_write_errors.load() != 1) ::_exit(14);
+    if (log_->last_offset() >= 200) ::_exit(15);
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+}  // namespace
+}  // namespace armorclaw::eventbus
