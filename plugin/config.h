@@ -70,6 +70,9 @@ struct Config {
   int64_t max_replay_events = 10000;
   // The operator listener (/metrics, /healthz, /readyz; plugin/metrics/operator_server.h); empty: off.
   std::optional<ListenAddress> metrics_addr;
+  // How often a subscribed connection that asked for positions (and is behind the bus's head) is told the
+  // head, so that a quiet filter's cursor stays within the history; 0: never.
+  absl::Duration position_interval = absl::Seconds(30);
 };
 
 using ConfigEntries = std::vector<std::pair<std::string, std::string>>;

@@ -52,7 +52,8 @@ TEST(ConfigTest, ReadsEveryKey) {
                        {"max_queue_bytes", "1048576"},
                        {"ingest_queue_events", "10"},
                        {"max_event_bytes", "2048"},
-                       {"subscribe_rate", "3"}});
+                       {"subscribe_rate", "3"},
+                       {"position_interval", "0s"}});
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->subscribe_rate, 3);
   EXPECT_FALSE(config->websocket_enabled);
@@ -69,6 +70,7 @@ TEST(ConfigTest, ReadsEveryKey) {
   EXPECT_EQ(config->max_queue_bytes, 1048576);
   EXPECT_EQ(config->ingest_queue_events, 10);
   EXPECT_EQ(config->max_event_bytes, 2048);
+  EXPECT_EQ(config->position_interval, absl::ZeroDuration());
 }
 
 TEST(ConfigTest, LaterEntryWins) {
@@ -116,7 +118,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"max_message_bytes", "1"}, BadValue{"max_queue_bytes", "10"},
                       BadValue{"ingest_queue_events", "0"}, BadValue{"subscribe_rate", "0"}, BadValue{"max_event_bytes", "12"},
                       BadValue{"auth_jwt_audience", ""}, BadValue{"auth_jwt_issuer", std::string(1025, 'i')},
-                      BadValue{"metrics_addr", "9464"}, BadValue{"metrics_addr", "metrics.local:9464"}));
+                      BadValue{"metrics_addr", "9464"}, BadValue{"metrics_addr", "metrics.local:9464"},
+                      BadValue{"position_interval", "50ms"}, BadValue{"position_interval", "25h"}));
 
 TEST(ConfigTest, JwtExpectationsNeedASecret) {
   auto audience = Parse({{"auth_jwt_audience", "armorclaw-eventbus"}});

@@ -1,5 +1,9 @@
 #include "plugin/history/resume.h"
 
+#include <span>
+
+#include "plugin/history/redaction.h"
+
 namespace armorclaw::eventbus {
 
 ResumeOutcome PlanResume(const RetainedEvents& history, const StreamPosition& here, const StreamPosition& since,
@@ -15,7 +19,9 @@ ResumeOutcome PlanResume(const RetainedEvents& history, const StreamPosition& he
   }
   if (!outcome.reason.empty()) return outcome;
   const size_t first = replay.size();
+  ReplayRedactions redactions;
   for (const EventPtr& event : history.After(since.sequence)) {
+    redactions.Note(event);
     if (!filter.Matches(*event)) continue;
     if (replay.size() - first == max_replay) {
       replay.resize(first);
@@ -24,6 +30,9 @@ ResumeOutcome PlanResume(const RetainedEvents& history, const StreamPosition& he
     }
     replay.push_back(event);
   }
+  // The one place a replay is assembled: wherever its events were read from, it never carries content the
+  // room has redacted.
+  redactions.Apply(std::span<EventPtr>(replay).subspan(first));
   outcome.recovered = true;
   outcome.replayed = replay.size() - first;
   return outcome;

@@ -19,6 +19,7 @@ CorkedSocket::CorkedSocket(socket_type socket) : socket_(std::move(socket)) {
 void CorkedSocket::Append(const void* data, size_t size) {
   if (size == 0) return;
   if (data == shared_data_) {
+    appending_sequence_ = std::exchange(shared_sequence_, 0);
     pieces_.push_back({static_cast<const char*>(data), 0, size, std::exchange(shared_sampled_since_, {})});
     owners_.push_back(std::move(shared_owner_));
     shared_data_ = nullptr;
@@ -32,6 +33,57 @@ void CorkedSocket::Append(const void* data, size_t size) {
     copies_.insert(copies_.end(), static_cast<const char*>(data), static_cast<const char*>(data) + size);
   }
   AddPending(size);
+}
+
+void CorkedSocket::EndFrames(size_t bytes) {
+  const uint64_t sequence = std::exchange(appending_sequence_, 0);
+  if (bytes == 0) return;
+  appended_total_ += bytes;
+  unsent_frames_.push_back({appended_total_, sequence});
+}
+
+void CorkedSocket::Sent(size_t bytes) {
+  sent_total_ += bytes;
+  while (!unsent_frames_.empty() && unsent_frames_.front().end <= sent_total_) {
+    if (unsent_frames_.front().sequence != 0) last_sent_sequence_ = unsent_frames_.front().sequence;
+    sent_frames_end_ = unsent_frames_.front().end;
+    unsent_frames_.pop_front();
+  }
+}
+
+uint64_t CorkedSocket::DropUnsentFrames() {
+  uint64_t last = last_sent_sequence_;
+  // The frame the kernel has taken part of, if any, is the first unsent one: its rest is kept.
+  const bool frame_begun = sent_total_ > sent_frames_end_ && !unsent_frames_.empty();
+  if (!frame_begun) {
+    Reset();
+    return last;
+  }
+  const FrameEnd begun = unsent_frames_.front();
+  if (begun.sequence != 0) last = begun.sequence;
+  const auto keep = static_cast<size_t>(begun.end - sent_total_);
+  size_t kept = first_unsent_;  // The last piece kept.
+  size_t offset = first_unsent_offset_;
+  for (size_t left = keep;; offset = 0, ++kept) {
+    const size_t available = pieces_[kept].length - offset;
+    if (left <= available) {
+      pieces_[kept].length = offset + left;
+      break;
+    }
+    left -= available;
+  }
+  pieces_.resize(kept + 1);
+  owners_.resize(static_cast<size_t>(std::count_if(pieces_.begin(), pieces_.end(),
+                                                   [](const Piece& piece) { return piece.shared != nullptr; })));
+  for (auto piece = pieces_.rbegin(); piece != pieces_.rend(); ++piece) {
+    if (piece->shared != nullptr) continue;
+    copies_.resize(piece->copy_offset + piece->length);
+    break;
+  }
+  RemovePending(pending_bytes_ - keep);
+  unsent_frames_.resize(1);
+  appended_total_ = begun.end;
+  return last;
 }
 
 void CorkedSocket::AddPending(size_t bytes) {
@@ -86,6 +138,7 @@ void CorkedSocket::Flush() {
     }
     size_t remaining = static_cast<size_t>(written);
     RemovePending(remaining);
+    Sent(remaining);
     if (write_batch_bytes_ != nullptr) write_batch_bytes_->Observe(remaining);
     std::chrono::steady_clock::time_point now;  // Read once per writev, and only for a sampled piece.
     while (remaining > 0) {
@@ -118,6 +171,10 @@ void CorkedSocket::Reset() {
   first_unsent_ = 0;
   first_unsent_offset_ = 0;
   RemovePending(pending_bytes_);
+  // Whatever was not sent is gone: the stream goes on (if at all) from what the kernel took.
+  unsent_frames_.clear();
+  appended_total_ = sent_total_;
+  sent_frames_end_ = sent_total_;
 }
 
 void CorkedSocket::Compact() {

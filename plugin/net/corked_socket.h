@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <utility>
@@ -78,18 +79,31 @@ class CorkedSocket {
   bool HasRoom(size_t bytes);
 
   // The next buffer that starts at `data` is referenced, not copied; `owner` keeps it alive until sent.
-  // With a `sampled_since`, the time from then until the kernel took the whole buffer is observed.
+  // With a `sampled_since`, the time from then until the kernel took the whole buffer is observed. A
+  // non-zero `sequence` says the buffer is the frame of that event (see last_sent_sequence).
   void ShareNext(const void* data, std::shared_ptr<const void> owner,
-                 std::chrono::steady_clock::time_point sampled_since = {}) {
+                 std::chrono::steady_clock::time_point sampled_since = {}, uint64_t sequence = 0) {
     shared_data_ = data;
     shared_owner_ = std::move(owner);
     shared_sampled_since_ = sampled_since;
+    shared_sequence_ = sequence;
   }
 
   // Sends what is pending: now as far as the socket takes it, the rest when it becomes writable.
   void Flush();
   // Bytes appended and not yet accepted by the kernel.
   size_t pending_bytes() const { return pending_bytes_; }
+
+  // Frames. Every write_some call appends whole WebSocket frames (Beast writes each frame with one call,
+  // the session each event's frame), so the end of each call is a place where the stream may be cut.
+  // Meaningful for a plain socket only: under TLS the calls are records of ciphertext.
+  //
+  // The sequence of the last event (ShareNext) whose frame the kernel has taken whole; 0: none yet.
+  uint64_t last_sent_sequence() const { return last_sent_sequence_; }
+  // Drops what waits here beyond the frame the kernel has taken part of (whose rest must still go: a
+  // WebSocket stream cannot end mid-frame). Returns the last event in what the kernel took or will take,
+  // 0 if none: what a client reading to the end of that receives last.
+  uint64_t DropUnsentFrames();
 
   // Calls `handler(error)` on the executor once everything appended so far is sent, or the socket failed.
   template <typename Handler>
@@ -111,6 +125,7 @@ class CorkedSocket {
       Append(buffer.data(), buffer.size());
       total += buffer.size();
     }
+    EndFrames(total);
     return total;
   }
   template <typename ConstBufferSequence>
@@ -159,7 +174,17 @@ class CorkedSocket {
     std::chrono::steady_clock::time_point sampled_since;  // The epoch: not sampled.
   };
 
+  // Where a frame ends, in bytes appended since the socket opened, and the event it holds (0: not an event).
+  struct FrameEnd {
+    uint64_t end;
+    uint64_t sequence;
+  };
+
   void Append(const void* data, size_t size);
+  // The call appending `bytes` (whole frames) is over.
+  void EndFrames(size_t bytes);
+  // The kernel took `bytes` more: the frames it has now taken whole are done.
+  void Sent(size_t bytes);
   // The kernel took all of `piece`: its latency, if sampled. `now` is read on first need and kept.
   void ObserveSent(const Piece& piece, std::chrono::steady_clock::time_point& now);
   void Fail(boost::beast::error_code error);
@@ -185,6 +210,14 @@ class CorkedSocket {
   const void* shared_data_ = nullptr;
   std::shared_ptr<const void> shared_owner_;
   std::chrono::steady_clock::time_point shared_sampled_since_;
+  uint64_t shared_sequence_ = 0;
+  uint64_t appending_sequence_ = 0;  // The event of the call appending now, if its buffer was shared.
+  // Bytes appended, and taken by the kernel, since the socket opened; the frames in between.
+  uint64_t appended_total_ = 0;
+  uint64_t sent_total_ = 0;
+  std::deque<FrameEnd> unsent_frames_;
+  uint64_t sent_frames_end_ = 0;  // Where the last frame the kernel took whole ends.
+  uint64_t last_sent_sequence_ = 0;
   Histogram* publish_to_socket_ns_ = nullptr;
   Histogram* write_batch_bytes_ = nullptr;
   boost::beast::error_code error_;

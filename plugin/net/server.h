@@ -74,11 +74,15 @@ class Server {
   void RecordHistory();
   // Sends each session that received events in this batch its share, and empties hub_->dirty.
   void FlushDirty();
+  // Every position_interval, one walk over the sessions sends a position to each that is behind the head
+  // (Session::SendPosition): one timer for the server, none per connection.
+  void ArmPositionTimer();
 
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;
   boost::asio::steady_timer grace_timer_;  // Shutdown's grace period.
+  boost::asio::steady_timer position_timer_;
   const std::shared_ptr<Hub> hub_;
   std::optional<FileWatch> auth_watch_;  // When authentication is on.
   std::optional<FileWatch> tls_watch_;   // When TLS is on.
