@@ -239,7 +239,9 @@ void Plugin::DrainIngest() {
   // Cleared even when a handler fails half-way, so that no event is sent twice.
   const auto clear = absl::MakeCleanup([this] { drained_.clear(); });
   queue_.Drain(drained_);
-  if (server_) Increment(counters_.deliveries, server_->Publish(drained_));
+  if (!server_) return;
+  server_->Publish(drained_);
+  counters_.deliveries.store(server_->deliveries(), std::memory_order_relaxed);
 }
 
 absl::StatusOr<std::string> Plugin::ListenUrl() const {

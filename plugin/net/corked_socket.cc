@@ -19,7 +19,6 @@ CorkedSocket::CorkedSocket(socket_type socket) : socket_(std::move(socket)) {
 void CorkedSocket::Append(const void* data, size_t size) {
   if (size == 0) return;
   if (data == shared_data_) {
-    appending_sequence_ = std::exchange(shared_sequence_, 0);
     pieces_.push_back({static_cast<const char*>(data), 0, size, std::exchange(shared_sampled_since_, {})});
     owners_.push_back(std::move(shared_owner_));
     shared_data_ = nullptr;
@@ -36,10 +35,11 @@ void CorkedSocket::Append(const void* data, size_t size) {
 }
 
 void CorkedSocket::EndFrames(size_t bytes) {
-  const uint64_t sequence = std::exchange(appending_sequence_, 0);
+  FrameEnd frame = std::exchange(next_frame_, {0, 0, false});
   if (bytes == 0) return;
   appended_total_ += bytes;
-  unsent_frames_.push_back({appended_total_, sequence});
+  frame.end = appended_total_;
+  unsent_frames_.push_back(frame);
 }
 
 void CorkedSocket::Sent(size_t bytes) {
@@ -51,16 +51,17 @@ void CorkedSocket::Sent(size_t bytes) {
   }
 }
 
-uint64_t CorkedSocket::DropUnsentFrames() {
-  uint64_t last = last_sent_sequence_;
+CorkedSocket::Dropped CorkedSocket::DropUnsentFrames() {
+  Dropped dropped{last_sent_sequence_, 0};
   // The frame the kernel has taken part of, if any, is the first unsent one: its rest is kept.
   const bool frame_begun = sent_total_ > sent_frames_end_ && !unsent_frames_.empty();
+  for (size_t i = frame_begun ? 1 : 0; i < unsent_frames_.size(); ++i) dropped.deliveries += unsent_frames_[i].delivery;
   if (!frame_begun) {
     Reset();
-    return last;
+    return dropped;
   }
   const FrameEnd begun = unsent_frames_.front();
-  if (begun.sequence != 0) last = begun.sequence;
+  if (begun.sequence != 0) dropped.last_sequence = begun.sequence;
   const auto keep = static_cast<size_t>(begun.end - sent_total_);
   size_t kept = first_unsent_;  // The last piece kept.
   size_t offset = first_unsent_offset_;
@@ -83,7 +84,7 @@ uint64_t CorkedSocket::DropUnsentFrames() {
   RemovePending(pending_bytes_ - keep);
   unsent_frames_.resize(1);
   appended_total_ = begun.end;
-  return last;
+  return dropped;
 }
 
 void CorkedSocket::AddPending(size_t bytes) {

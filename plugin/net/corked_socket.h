@@ -79,14 +79,12 @@ class CorkedSocket {
   bool HasRoom(size_t bytes);
 
   // The next buffer that starts at `data` is referenced, not copied; `owner` keeps it alive until sent.
-  // With a `sampled_since`, the time from then until the kernel took the whole buffer is observed. A
-  // non-zero `sequence` says the buffer is the frame of that event (see last_sent_sequence).
+  // With a `sampled_since`, the time from then until the kernel took the whole buffer is observed.
   void ShareNext(const void* data, std::shared_ptr<const void> owner,
-                 std::chrono::steady_clock::time_point sampled_since = {}, uint64_t sequence = 0) {
+                 std::chrono::steady_clock::time_point sampled_since = {}) {
     shared_data_ = data;
     shared_owner_ = std::move(owner);
     shared_sampled_since_ = sampled_since;
-    shared_sequence_ = sequence;
   }
 
   // Sends what is pending: now as far as the socket takes it, the rest when it becomes writable.
@@ -98,12 +96,19 @@ class CorkedSocket {
   // the session each event's frame), so the end of each call is a place where the stream may be cut.
   // Meaningful for a plain socket only: under TLS the calls are records of ciphertext.
   //
-  // The sequence of the last event (ShareNext) whose frame the kernel has taken whole; 0: none yet.
+  // The next write_some appends the frame of event `sequence`; `delivery`: a live delivery (counted in
+  // the deliveries statistic), not a replay.
+  void TagNextFrame(uint64_t sequence, bool delivery) { next_frame_ = {0, sequence, delivery}; }
+  // The sequence of the last tagged event whose frame the kernel has taken whole; 0: none yet.
   uint64_t last_sent_sequence() const { return last_sent_sequence_; }
+  struct Dropped {
+    uint64_t last_sequence;  // The last event in what the kernel took or will take; 0: none.
+    size_t deliveries;       // Frames of live deliveries dropped.
+  };
   // Drops what waits here beyond the frame the kernel has taken part of (whose rest must still go: a
-  // WebSocket stream cannot end mid-frame). Returns the last event in what the kernel took or will take,
-  // 0 if none: what a client reading to the end of that receives last.
-  uint64_t DropUnsentFrames();
+  // WebSocket stream cannot end mid-frame). `last_sequence` is what a client reading to the end of the
+  // kept bytes receives last.
+  Dropped DropUnsentFrames();
 
   // Calls `handler(error)` on the executor once everything appended so far is sent, or the socket failed.
   template <typename Handler>
@@ -178,6 +183,7 @@ class CorkedSocket {
   struct FrameEnd {
     uint64_t end;
     uint64_t sequence;
+    bool delivery;
   };
 
   void Append(const void* data, size_t size);
@@ -210,8 +216,7 @@ class CorkedSocket {
   const void* shared_data_ = nullptr;
   std::shared_ptr<const void> shared_owner_;
   std::chrono::steady_clock::time_point shared_sampled_since_;
-  uint64_t shared_sequence_ = 0;
-  uint64_t appending_sequence_ = 0;  // The event of the call appending now, if its buffer was shared.
+  FrameEnd next_frame_{0, 0, false};  // TagNextFrame's, for the next write_some.
   // Bytes appended, and taken by the kernel, since the socket opened; the frames in between.
   uint64_t appended_total_ = 0;
   uint64_t sent_total_ = 0;

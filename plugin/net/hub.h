@@ -62,7 +62,8 @@ struct Hub {
   uint64_t head = 0;
   // The last events dispatched, up to head, for subscribes with "since".
   RetainedEvents history;
-  // Events queued to connections so far (a delivery dropped for a connection being cut is not one).
+  // Live events queued to connections so far (one dropped for a connection being cut, refused by its full
+  // queue or dropped from it at the cut, is not one).
   size_t deliveries = 0;
   // Set by a server shutdown: called once the last session has gone.
   std::function<void()> on_all_closed;

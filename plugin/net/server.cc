@@ -178,8 +178,7 @@ void Server::Admit(CorkedSocket::socket_type socket) {
   std::make_shared<Session>(std::move(socket), std::move(address), hub_)->Start();
 }
 
-size_t Server::Publish(const std::vector<EventPtr>& events) {
-  const size_t queued_before = hub_->deliveries;
+void Server::Publish(const std::vector<EventPtr>& events) {
   try {
     for (const EventPtr& event : events) {
       // Retained and counted as dispatched together, so that a resume sees each event exactly once: either
@@ -197,7 +196,6 @@ size_t Server::Publish(const std::vector<EventPtr>& events) {
   }
   RecordHistory();
   FlushDirty();
-  return hub_->deliveries - queued_before;
 }
 
 void Server::RecordHistory() {

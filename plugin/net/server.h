@@ -46,8 +46,11 @@ class Server {
   void Start();
   // Hands each event, in order, to the connections whose subscriptions match it, then sends each of
   // those connections its share with as few socket writes as possible, and retains them for resuming
-  // clients. Returns the deliveries: events queued to a connection.
-  size_t Publish(const std::vector<EventPtr>& events);
+  // clients.
+  void Publish(const std::vector<EventPtr>& events);
+  // Live events queued to connections so far, less those a slow-consumer cut dropped (the deliveries
+  // statistic). Not a per-batch count: a cut between batches takes back deliveries of earlier ones.
+  size_t deliveries() const { return hub_->deliveries; }
   // Stops accepting and watching, and sends every client a close frame; connections still open after
   // `grace` are dropped (with a warning). Afterwards nothing of the server's is left pending on the I/O
   // context, so that its run() returns.

@@ -350,7 +350,7 @@ void Session::Handle(SubscribeRequest& request) {
   if (replay.empty()) return;
   // Like live events, a replay is bounded by max_queue_bytes: a client that cannot take it is cut.
   for (const EventPtr& event : replay) {
-    if (!Enqueue(event)) return;
+    if (!Enqueue(event, false)) return;
   }
   Corked().Flush();
 }
@@ -397,14 +397,14 @@ void Session::SendPosition(uint64_t head) {
 }
 
 void Session::Deliver(const EventPtr& event) {
-  if (!Enqueue(event)) return;
+  if (!Enqueue(event, true)) return;
   ++hub_->deliveries;
   if (dirty_) return;
   dirty_ = true;
   hub_->dirty.push_back(this);
 }
 
-bool Session::Enqueue(const EventPtr& event) {
+bool Session::Enqueue(const EventPtr& event, bool delivery) {
   const bool tls = ws_.next_layer().tls();
   if (!MakeRoom(tls ? event->message().size() : event->wire().size())) return false;
   if (tls) {
@@ -416,8 +416,8 @@ bool Session::Enqueue(const EventPtr& event) {
     // Sampled by sequence, so that one event is timed for every receiver (the histogram's cost is a clock
     // read per sampled delivery).
     const bool sampled = event->sequence % Counters::kLatencySampleEvery == 0;
-    Corked().ShareNext(wire.data(), event, sampled ? event->accepted : std::chrono::steady_clock::time_point{},
-                       event->sequence);
+    Corked().ShareNext(wire.data(), event, sampled ? event->accepted : std::chrono::steady_clock::time_point{});
+    Corked().TagNextFrame(event->sequence, delivery);
     beast::error_code ignored;
     Corked().write_some(asio::buffer(wire.data(), wire.size()), ignored);
   }
@@ -470,7 +470,13 @@ void Session::CutSlowConsumer() {
   // the last event the client will have read whole. Under TLS the batch holds records the client's TLS
   // must receive in order, so nothing can be dropped: the error goes behind every event handed to TLS,
   // and names the last of them.
-  const uint64_t last_written = ws_.next_layer().tls() ? last_queued_sequence_ : Corked().DropUnsentFrames();
+  uint64_t last_written = last_queued_sequence_;
+  if (!ws_.next_layer().tls()) {
+    const CorkedSocket::Dropped dropped = Corked().DropUnsentFrames();
+    last_written = dropped.last_sequence;
+    // An event dropped here never reaches the client: it is no delivery (Server::deliveries).
+    hub_->deliveries -= dropped.deliveries;
+  }
   // The index may be iterating right now (Deliver), so leave it later. The close handshake timeout drops
   // the connection if the client does not answer. When the cut came from a write of Beast's that
   // overflowed (a pong, say), the socket has already failed: nothing is sent.

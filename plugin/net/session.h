@@ -75,8 +75,9 @@ class Session final : public std::enable_shared_from_this<Session>, public Event
   // Whether `bytes` more may join the batch; false when the connection is closing, or when they would
   // overflow max_queue_bytes (and the connection is then being cut, with room left for its goodbye).
   bool MakeRoom(size_t bytes);
-  // Adds the event's frame to the batch, unless MakeRoom refuses (and returns false).
-  bool Enqueue(const EventPtr& event);
+  // Adds the event's frame to the batch, unless MakeRoom refuses (and returns false). `delivery`: a live
+  // event (counted in hub->deliveries), not a replayed one.
+  bool Enqueue(const EventPtr& event, bool delivery);
   // Beast frames `message` into the batch; `owner` (if any) keeps it alive until sent, uncopied.
   void Write(std::string_view message, std::shared_ptr<const void> owner);
   // A reply to the client: queued and sent at once.
