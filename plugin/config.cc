@@ -60,6 +60,16 @@ absl::Status SetDuration(std::string_view key, std::string_view value, absl::Dur
   return absl::OkStatus();
 }
 
+// A period of something the server does on its own: 0s (off), or 100ms to 24h (a shorter one would keep
+// the I/O thread busy for nothing).
+absl::Status SetPeriod(std::string_view key, std::string_view value, absl::Duration& out) {
+  absl::Status status = SetDuration(key, value, absl::ZeroDuration(), absl::Hours(24), out);
+  if (status.ok() && out != absl::ZeroDuration() && out < absl::Milliseconds(100)) {
+    return Invalid(key, value, "0s (off) or a duration from 100ms to 24h");
+  }
+  return status;
+}
+
 // A JWT claim value to compare byte for byte: printable, since an operator types it and logs show it.
 absl::Status SetClaim(std::string_view key, std::string_view value, std::string& out) {
   const bool ok = !value.empty() && value.size() <= 1024 &&
@@ -81,7 +91,7 @@ constexpr int64_t kMaxCount = 1'000'000;
 constexpr int64_t kEnvelopeBytes = 1024;
 
 // One row per documented key (docs/configuration.md); the order is the documentation's.
-const std::array<std::pair<std::string_view, Setter>, 33> kKeys = {{
+const std::array<std::pair<std::string_view, Setter>, 34> kKeys = {{
     {"websocket_enabled",
      [](std::string_view v, Config& c) { return SetBool("websocket_enabled", v, c.websocket_enabled); }},
     {"websocket_addr",
@@ -134,14 +144,7 @@ const std::array<std::pair<std::string_view, Setter>, 33> kKeys = {{
                           c.handshake_timeout);
      }},
     {"ping_interval",
-     [](std::string_view v, Config& c) {
-       absl::Status status =
-           SetDuration("ping_interval", v, absl::ZeroDuration(), absl::Hours(24), c.ping_interval);
-       if (status.ok() && c.ping_interval != absl::ZeroDuration() && c.ping_interval < absl::Milliseconds(100)) {
-         return Invalid("ping_interval", v, "0s (off) or a duration from 100ms to 24h");
-       }
-       return status;
-     }},
+     [](std::string_view v, Config& c) { return SetPeriod("ping_interval", v, c.ping_interval); }},
     {"max_queue_bytes",
      [](std::string_view v, Config& c) {
        return SetInt("max_queue_bytes", v, 64 << 10, int64_t{1} << 32, c.max_queue_bytes);
@@ -242,6 +245,8 @@ const std::array<std::pair<std::string_view, Setter>, 33> kKeys = {{
        return SetDuration("durable_log_fsync_interval", v, absl::Milliseconds(1), absl::Hours(1),
                           c.durable_log_fsync_interval);
      }},
+    {"position_interval",
+     [](std::string_view v, Config& c) { return SetPeriod("position_interval", v, c.position_interval); }},
 }};
 
 // An address that listens on every interface, and so on any port of the same number.

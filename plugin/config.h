@@ -88,6 +88,9 @@ struct Config {
   uint64_t log_segment_bytes() const {
     return max_log_file_size == 0 ? uint64_t{64} << 20 : static_cast<uint64_t>(max_log_file_size);
   }
+  // How often a subscribed connection that asked for positions (and is behind the bus's head) is told the
+  // head, so that a quiet filter's cursor stays within the history; 0: never.
+  absl::Duration position_interval = absl::Seconds(30);
 };
 
 using ConfigEntries = std::vector<std::pair<std::string, std::string>>;

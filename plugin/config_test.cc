@@ -52,7 +52,8 @@ TEST(ConfigTest, ReadsEveryKey) {
                        {"max_queue_bytes", "1048576"},
                        {"ingest_queue_events", "10"},
                        {"max_event_bytes", "2048"},
-                       {"subscribe_rate", "3"}});
+                       {"subscribe_rate", "3"},
+                       {"position_interval", "0s"}});
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->subscribe_rate, 3);
   EXPECT_FALSE(config->websocket_enabled);
@@ -69,6 +70,7 @@ TEST(ConfigTest, ReadsEveryKey) {
   EXPECT_EQ(config->max_queue_bytes, 1048576);
   EXPECT_EQ(config->ingest_queue_events, 10);
   EXPECT_EQ(config->max_event_bytes, 2048);
+  EXPECT_EQ(config->position_interval, absl::ZeroDuration());
 }
 
 TEST(ConfigTest, LaterEntryWins) {
@@ -120,7 +122,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"enable_durable_log", "1"}, BadValue{"durable_log_dir", ""},
                       BadValue{"max_log_file_size", "100"}, BadValue{"max_log_file_size", "-1"},
                       BadValue{"durable_log_retention_bytes", "-1"}, BadValue{"durable_log_fsync", "sometimes"},
-                      BadValue{"durable_log_fsync_interval", "1"}, BadValue{"durable_log_fsync_interval", "0s"}));
+                      BadValue{"durable_log_fsync_interval", "1"}, BadValue{"durable_log_fsync_interval", "0s"},
+                      BadValue{"position_interval", "50ms"}, BadValue{"position_interval", "25h"}));
 
 TEST(ConfigTest, JwtExpectationsNeedASecret) {
   auto audience = Parse({{"auth_jwt_audience", "armorclaw-eventbus"}});

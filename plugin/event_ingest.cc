@@ -129,6 +129,10 @@ absl::StatusOr<std::shared_ptr<Event>> EventFromLogRecord(const LogRecord& recor
 void SealEvent(Event& event, uint64_t sequence) {
   event.sequence = sequence;
   absl::StrAppend(&event.frame, sequence, "}}");
+  WriteFrameHeader(event);
+}
+
+void WriteFrameHeader(Event& event) {
   // RFC 6455 section 5.2: FIN and the text opcode, then the payload length in 7, 7+16 or 7+64 bits; a
   // server's frames are not masked, so the header is the same for every receiver.
   const uint64_t length = event.frame.size() - Event::kHeaderRoom;

@@ -31,6 +31,8 @@ absl::StatusOr<std::shared_ptr<Event>> EventFromLogRecord(const LogRecord& recor
 
 // Numbers a prepared event and completes its message and WebSocket frame. Called once per event.
 void SealEvent(Event& event, uint64_t sequence);
+// Writes the WebSocket frame header of event.frame, whose message (after kHeaderRoom bytes) is complete.
+void WriteFrameHeader(Event& event);
 
 // RFC 3339 UTC with milliseconds, e.g. "2026-02-08T12:34:56.789Z".
 std::string FormatReceivedTime(absl::Time time);

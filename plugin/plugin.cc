@@ -307,7 +307,9 @@ void Plugin::DrainIngest() {
 }
 
 void Plugin::Dispatch(const std::vector<EventPtr>& batch) {
-  if (server_) Increment(counters_.deliveries, server_->Publish(batch));
+  if (!server_) return;
+  server_->Publish(batch);
+  counters_.deliveries.store(server_->deliveries(), std::memory_order_relaxed);
 }
 
 void Plugin::StopLogWriter() {

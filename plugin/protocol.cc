@@ -56,6 +56,10 @@ ClientMessage ParseSubscribe(const boost::json::object* data) {
     if (auto* error = std::get_if<ProtocolError>(&position)) return std::move(*error);
     request.since = std::get<StreamPosition>(std::move(position));
   }
+  if (const boost::json::value* positions = data == nullptr ? nullptr : data->if_contains("positions")) {
+    if (!positions->is_bool()) return InvalidMessage("data.positions must be true or false");
+    request.positions = positions->get_bool();
+  }
   return request;
 }
 
@@ -120,6 +124,18 @@ std::string UnsubscribedMessage() {
 }
 
 std::string PongMessage() { return R"({"type":"pong"})"; }
+
+std::string PositionMessage(uint64_t sequence) {
+  return Serialize("position", {{"sequence", sequence}});
+}
+
+std::string SlowConsumerMessage(std::optional<uint64_t> last_written) {
+  boost::json::object data = {
+      {"code", error_code::kSlowConsumer},
+      {"message", "too many events waiting to be sent to this connection (max_queue_bytes)"}};
+  if (last_written) data["sequence"] = *last_written;
+  return Serialize("error", std::move(data));
+}
 
 std::string ErrorMessage(std::string_view code, std::string_view message, std::optional<int64_t> retry_after_ms) {
   boost::json::object data = {{"code", code}, {"message", message}};

@@ -38,6 +38,8 @@ struct SubscribeRequest {
   Filter filter;
   // data.since: the client has every event matching the filter up to here and asks for the rest.
   std::optional<StreamPosition> since;
+  // data.positions: the client asks for "position" messages (so does any "since").
+  bool positions = false;
 };
 struct UnsubscribeRequest {
   std::string subscriber_id;
@@ -75,6 +77,12 @@ struct ResumeOutcome {
 std::string SubscribedMessage(std::string_view subscriber_id, const StreamPosition& position,
                               const std::optional<ResumeOutcome>& resume = std::nullopt);
 std::string UnsubscribedMessage();
+// {"type":"position","data":{"sequence":H}}: every event up to H that matched the connection's
+// subscriptions has been sent before this message.
+std::string PositionMessage(uint64_t sequence);
+// The slow_consumer error; "sequence" is the last event whose frame the connection's socket took whole
+// (absent when none was).
+std::string SlowConsumerMessage(std::optional<uint64_t> last_written);
 std::string PongMessage();
 // {"type":"error","data":{"code":…,"message":…}}, with "retry_after_ms" when given.
 std::string ErrorMessage(std::string_view code, std::string_view message,

@@ -110,6 +110,28 @@ TEST(ProtocolTest, MalformedSinceIsAnInvalidFilterNamingTheField) {
   }
 }
 
+TEST(ProtocolTest, PositionsIsAnOptInBoolean) {
+  const ClientMessage plain = ParseClientMessage(R"({"type":"subscribe","data":{"filter":{}}})");
+  EXPECT_FALSE(std::get<SubscribeRequest>(plain).positions);
+  const ClientMessage asked = ParseClientMessage(R"({"type":"subscribe","data":{"filter":{},"positions":true}})");
+  ASSERT_TRUE(std::holds_alternative<SubscribeRequest>(asked));
+  EXPECT_TRUE(std::get<SubscribeRequest>(asked).positions);
+  const ProtocolError error = ExpectError(R"({"type":"subscribe","data":{"positions":"yes"}})");
+  EXPECT_EQ(error.code, error_code::kInvalidMessage);
+  EXPECT_EQ(error.message, "data.positions must be true or false");
+}
+
+TEST(ProtocolTest, PositionAndSlowConsumerCarryASequence) {
+  EXPECT_EQ(boost::json::parse(PositionMessage(77)),
+            boost::json::parse(R"({"type":"position","data":{"sequence":77}})"));
+  const std::string message = "too many events waiting to be sent to this connection (max_queue_bytes)";
+  EXPECT_EQ(boost::json::parse(SlowConsumerMessage(12)),
+            boost::json::parse(R"({"type":"error","data":{"code":"slow_consumer","message":")" + message +
+                               R"(","sequence":12}})"));
+  EXPECT_EQ(boost::json::parse(SlowConsumerMessage(std::nullopt)),
+            boost::json::parse(R"({"type":"error","data":{"code":"slow_consumer","message":")" + message + R"("}})"));
+}
+
 TEST(ProtocolTest, DeepNestingIsRefusedNotRecursedInto) {
   std::string deep(10000, '[');
   EXPECT_EQ(ExpectError(deep).code, error_code::kInvalidMessage);

@@ -1,10 +1,12 @@
 #include "plugin/history/resume.h"
 
 #include <algorithm>
+#include <span>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "plugin/event_ingest.h"
+#include "plugin/history/redaction.h"
 
 namespace armorclaw::eventbus {
 
@@ -25,7 +27,9 @@ ResumeOutcome PlanResume(const RetainedEvents& history, const StreamPosition& he
   if (!outcome.reason.empty()) return outcome;
   const size_t first = replay.size();
   // The one place a replayed event joins the replay, from disk or memory alike.
+  ReplayRedactions redactions;
   const auto take = [&](EventPtr event) {
+    redactions.Note(event);
     if (!filter.Matches(*event)) return true;
     if (replay.size() - first == max_replay) return false;
     replay.push_back(std::move(event));
@@ -82,6 +86,9 @@ ResumeOutcome PlanResume(const RetainedEvents& history, const StreamPosition& he
     outcome.reason = resume_reason::kTooMany;
     return outcome;
   }
+  // The one place a replay is assembled: wherever its events were read from, it never carries content the
+  // room has redacted.
+  redactions.Apply(std::span<EventPtr>(replay).subspan(first));
   outcome.recovered = true;
   outcome.replayed = replay.size() - first;
   return outcome;

@@ -34,6 +34,59 @@ void CorkedSocket::Append(const void* data, size_t size) {
   AddPending(size);
 }
 
+void CorkedSocket::EndFrames(size_t bytes) {
+  FrameEnd frame = std::exchange(next_frame_, {0, 0, false});
+  if (bytes == 0) return;
+  appended_total_ += bytes;
+  frame.end = appended_total_;
+  unsent_frames_.push_back(frame);
+}
+
+void CorkedSocket::Sent(size_t bytes) {
+  sent_total_ += bytes;
+  while (!unsent_frames_.empty() && unsent_frames_.front().end <= sent_total_) {
+    if (unsent_frames_.front().sequence != 0) last_sent_sequence_ = unsent_frames_.front().sequence;
+    sent_frames_end_ = unsent_frames_.front().end;
+    unsent_frames_.pop_front();
+  }
+}
+
+CorkedSocket::Dropped CorkedSocket::DropUnsentFrames() {
+  Dropped dropped{last_sent_sequence_, 0};
+  // The frame the kernel has taken part of, if any, is the first unsent one: its rest is kept.
+  const bool frame_begun = sent_total_ > sent_frames_end_ && !unsent_frames_.empty();
+  for (size_t i = frame_begun ? 1 : 0; i < unsent_frames_.size(); ++i) dropped.deliveries += unsent_frames_[i].delivery;
+  if (!frame_begun) {
+    Reset();
+    return dropped;
+  }
+  const FrameEnd begun = unsent_frames_.front();
+  if (begun.sequence != 0) dropped.last_sequence = begun.sequence;
+  const auto keep = static_cast<size_t>(begun.end - sent_total_);
+  size_t kept = first_unsent_;  // The last piece kept.
+  size_t offset = first_unsent_offset_;
+  for (size_t left = keep;; offset = 0, ++kept) {
+    const size_t available = pieces_[kept].length - offset;
+    if (left <= available) {
+      pieces_[kept].length = offset + left;
+      break;
+    }
+    left -= available;
+  }
+  pieces_.resize(kept + 1);
+  owners_.resize(static_cast<size_t>(std::count_if(pieces_.begin(), pieces_.end(),
+                                                   [](const Piece& piece) { return piece.shared != nullptr; })));
+  for (auto piece = pieces_.rbegin(); piece != pieces_.rend(); ++piece) {
+    if (piece->shared != nullptr) continue;
+    copies_.resize(piece->copy_offset + piece->length);
+    break;
+  }
+  RemovePending(pending_bytes_ - keep);
+  unsent_frames_.resize(1);
+  appended_total_ = begun.end;
+  return dropped;
+}
+
 void CorkedSocket::AddPending(size_t bytes) {
   pending_bytes_ += bytes;
   if (gauge_ != nullptr) gauge_->Add(bytes);
@@ -86,6 +139,7 @@ void CorkedSocket::Flush() {
     }
     size_t remaining = static_cast<size_t>(written);
     RemovePending(remaining);
+    Sent(remaining);
     if (write_batch_bytes_ != nullptr) write_batch_bytes_->Observe(remaining);
     std::chrono::steady_clock::time_point now;  // Read once per writev, and only for a sampled piece.
     while (remaining > 0) {
@@ -118,6 +172,10 @@ void CorkedSocket::Reset() {
   first_unsent_ = 0;
   first_unsent_offset_ = 0;
   RemovePending(pending_bytes_);
+  // Whatever was not sent is gone: the stream goes on (if at all) from what the kernel took.
+  unsent_frames_.clear();
+  appended_total_ = sent_total_;
+  sent_frames_end_ = sent_total_;
 }
 
 void CorkedSocket::Compact() {

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <utility>
@@ -91,6 +92,24 @@ class CorkedSocket {
   // Bytes appended and not yet accepted by the kernel.
   size_t pending_bytes() const { return pending_bytes_; }
 
+  // Frames. Every write_some call appends whole WebSocket frames (Beast writes each frame with one call,
+  // the session each event's frame), so the end of each call is a place where the stream may be cut.
+  // Meaningful for a plain socket only: under TLS the calls are records of ciphertext.
+  //
+  // The next write_some appends the frame of event `sequence`; `delivery`: a live delivery (counted in
+  // the deliveries statistic), not a replay.
+  void TagNextFrame(uint64_t sequence, bool delivery) { next_frame_ = {0, sequence, delivery}; }
+  // The sequence of the last tagged event whose frame the kernel has taken whole; 0: none yet.
+  uint64_t last_sent_sequence() const { return last_sent_sequence_; }
+  struct Dropped {
+    uint64_t last_sequence;  // The last event in what the kernel took or will take; 0: none.
+    size_t deliveries;       // Frames of live deliveries dropped.
+  };
+  // Drops what waits here beyond the frame the kernel has taken part of (whose rest must still go: a
+  // WebSocket stream cannot end mid-frame). `last_sequence` is what a client reading to the end of the
+  // kept bytes receives last.
+  Dropped DropUnsentFrames();
+
   // Calls `handler(error)` on the executor once everything appended so far is sent, or the socket failed.
   template <typename Handler>
   void AsyncDrain(Handler&& handler);
@@ -111,6 +130,7 @@ class CorkedSocket {
       Append(buffer.data(), buffer.size());
       total += buffer.size();
     }
+    EndFrames(total);
     return total;
   }
   template <typename ConstBufferSequence>
@@ -159,7 +179,18 @@ class CorkedSocket {
     std::chrono::steady_clock::time_point sampled_since;  // The epoch: not sampled.
   };
 
+  // Where a frame ends, in bytes appended since the socket opened, and the event it holds (0: not an event).
+  struct FrameEnd {
+    uint64_t end;
+    uint64_t sequence;
+    bool delivery;
+  };
+
   void Append(const void* data, size_t size);
+  // The call appending `bytes` (whole frames) is over.
+  void EndFrames(size_t bytes);
+  // The kernel took `bytes` more: the frames it has now taken whole are done.
+  void Sent(size_t bytes);
   // The kernel took all of `piece`: its latency, if sampled. `now` is read on first need and kept.
   void ObserveSent(const Piece& piece, std::chrono::steady_clock::time_point& now);
   void Fail(boost::beast::error_code error);
@@ -185,6 +216,13 @@ class CorkedSocket {
   const void* shared_data_ = nullptr;
   std::shared_ptr<const void> shared_owner_;
   std::chrono::steady_clock::time_point shared_sampled_since_;
+  FrameEnd next_frame_{0, 0, false};  // TagNextFrame's, for the next write_some.
+  // Bytes appended, and taken by the kernel, since the socket opened; the frames in between.
+  uint64_t appended_total_ = 0;
+  uint64_t sent_total_ = 0;
+  std::deque<FrameEnd> unsent_frames_;
+  uint64_t sent_frames_end_ = 0;  // Where the last frame the kernel took whole ends.
+  uint64_t last_sent_sequence_ = 0;
   Histogram* publish_to_socket_ns_ = nullptr;
   Histogram* write_batch_bytes_ = nullptr;
   boost::beast::error_code error_;

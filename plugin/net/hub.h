@@ -66,7 +66,8 @@ struct Hub {
   // The durable log's writer (null: the log is off): older events are replayed from its log while it is
   // healthy.
   const LogWriter* log_writer = nullptr;
-  // Events queued to connections so far (a delivery dropped for a connection being cut is not one).
+  // Live events queued to connections so far (one dropped for a connection being cut, refused by its full
+  // queue or dropped from it at the cut, is not one).
   size_t deliveries = 0;
   // Set by a server shutdown: called once the last session has gone.
   std::function<void()> on_all_closed;

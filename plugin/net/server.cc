@@ -50,7 +50,7 @@ absl::StatusOr<std::shared_ptr<asio::ssl::context>> LoadTls(const Config& config
 }  // namespace
 
 Server::Server(asio::io_context& io, std::shared_ptr<Hub> hub)
-    : io_(io), acceptor_(io), retry_timer_(io), grace_timer_(io), hub_(std::move(hub)) {}
+    : io_(io), acceptor_(io), retry_timer_(io), grace_timer_(io), position_timer_(io), hub_(std::move(hub)) {}
 
 std::vector<std::string> Server::AuthenticationFiles(const Config& config) {
   std::vector<std::string> files;
@@ -98,6 +98,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Listen(asio::io_context& io, con
 
 void Server::Start() {
   Accept();
+  if (hub_->config.position_interval != absl::ZeroDuration()) ArmPositionTimer();
   if (auth_watch_) auth_watch_->Start();
   if (tls_watch_) tls_watch_->Start();
 }
@@ -106,6 +107,7 @@ void Server::StopServing() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
   retry_timer_.cancel();
+  position_timer_.cancel();
   if (auth_watch_) auth_watch_->Stop();
   if (tls_watch_) tls_watch_->Stop();
 }
@@ -181,8 +183,7 @@ void Server::Admit(CorkedSocket::socket_type socket) {
   std::make_shared<Session>(std::move(socket), std::move(address), hub_)->Start();
 }
 
-size_t Server::Publish(const std::vector<EventPtr>& events) {
-  const size_t queued_before = hub_->deliveries;
+void Server::Publish(const std::vector<EventPtr>& events) {
   try {
     for (const EventPtr& event : events) {
       // Retained and counted as dispatched together, so that a resume sees each event exactly once: either
@@ -200,7 +201,6 @@ size_t Server::Publish(const std::vector<EventPtr>& events) {
   }
   RecordHistory();
   FlushDirty();
-  return hub_->deliveries - queued_before;
 }
 
 void Server::RecordHistory() {
@@ -212,6 +212,18 @@ void Server::RecordHistory() {
 
 void Server::FlushDirty() {
   for (Session* session : std::exchange(hub_->dirty, {})) session->FlushBatch();
+}
+
+void Server::ArmPositionTimer() {
+  position_timer_.expires_after(absl::ToChronoNanoseconds(hub_->config.position_interval));
+  position_timer_.async_wait([this](boost::system::error_code error) {
+    if (error || !acceptor_.is_open()) return;  // Cancelled, or shutting down.
+    // Runs between batches, like a subscribe: every event up to the head has been dispatched. A session
+    // may be cut while sent its position, but none leaves the set during the walk (it is destroyed later,
+    // through the I/O context).
+    for (Session* session : hub_->sessions) session->SendPosition(hub_->head);
+    ArmPositionTimer();
+  });
 }
 
 void Server::Shutdown(absl::Duration grace) {

@@ -48,8 +48,11 @@ class Server {
   void Start();
   // Hands each event, in order, to the connections whose subscriptions match it, then sends each of
   // those connections its share with as few socket writes as possible, and retains them for resuming
-  // clients. Returns the deliveries: events queued to a connection.
-  size_t Publish(const std::vector<EventPtr>& events);
+  // clients.
+  void Publish(const std::vector<EventPtr>& events);
+  // Live events queued to connections so far, less those a slow-consumer cut dropped (the deliveries
+  // statistic). Not a per-batch count: a cut between batches takes back deliveries of earlier ones.
+  size_t deliveries() const { return hub_->deliveries; }
   // Stops accepting and watching, and sends every client a close frame; connections still open after
   // `grace` are dropped (with a warning). Afterwards nothing of the server's is left pending on the I/O
   // context, so that its run() returns.
@@ -76,11 +79,15 @@ class Server {
   void RecordHistory();
   // Sends each session that received events in this batch its share, and empties hub_->dirty.
   void FlushDirty();
+  // Every position_interval, one walk over the sessions sends a position to each that is behind the head
+  // (Session::SendPosition): one timer for the server, none per connection.
+  void ArmPositionTimer();
 
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;
   boost::asio::steady_timer grace_timer_;  // Shutdown's grace period.
+  boost::asio::steady_timer position_timer_;
   const std::shared_ptr<Hub> hub_;
   std::optional<FileWatch> auth_watch_;  // When authentication is on.
   std::optional<FileWatch> tls_watch_;   // When TLS is on.

@@ -349,12 +349,16 @@ void Session::Handle(SubscribeRequest& request) {
   // Counted before the client hears of it, so that what it reads in the stats after "subscribed" is true.
   std::shared_ptr<const std::string> reply = SharedMessage(SubscribedMessage(id, here, resume));
   index.Add(std::move(id), this, std::move(request.filter));
+  // The reply is itself a position: every event up to here that the subscription matched is replayed
+  // right behind it or was sent before.
+  sent_through_ = std::max(sent_through_, here.sequence);
+  wants_positions_ = wants_positions_ || request.positions || request.since.has_value();
   hub_->counters.subscriptions_active.store(index.size(), std::memory_order_relaxed);
   Send(reply);
   if (replay.empty()) return;
   // Like live events, a replay is bounded by max_queue_bytes: a client that cannot take it is cut.
   for (const EventPtr& event : replay) {
-    if (!Enqueue(event)) return;
+    if (!Enqueue(event, false)) return;
   }
   Corked().Flush();
 }
@@ -394,15 +398,21 @@ void Session::Handle(const ProtocolError& error) {
   Send(SharedMessage(ErrorMessage(error.code, error.message, error.retry_after_ms)));
 }
 
+void Session::SendPosition(uint64_t head) {
+  if (!open_ || closing_ || !wants_positions_ || sent_through_ >= head || hub_->index.CountFor(this) == 0) return;
+  Send(SharedMessage(PositionMessage(head)));
+  sent_through_ = head;
+}
+
 void Session::Deliver(const EventPtr& event) {
-  if (!Enqueue(event)) return;
+  if (!Enqueue(event, true)) return;
   ++hub_->deliveries;
   if (dirty_) return;
   dirty_ = true;
   hub_->dirty.push_back(this);
 }
 
-bool Session::Enqueue(const EventPtr& event) {
+bool Session::Enqueue(const EventPtr& event, bool delivery) {
   const bool tls = ws_.next_layer().tls();
   if (!MakeRoom(tls ? event->message().size() : event->wire().size())) return false;
   if (tls) {
@@ -415,9 +425,12 @@ bool Session::Enqueue(const EventPtr& event) {
     // read per sampled delivery).
     const bool sampled = event->sequence % Counters::kLatencySampleEvery == 0;
     Corked().ShareNext(wire.data(), event, sampled ? event->accepted : std::chrono::steady_clock::time_point{});
+    Corked().TagNextFrame(event->sequence, delivery);
     beast::error_code ignored;
     Corked().write_some(asio::buffer(wire.data(), wire.size()), ignored);
   }
+  last_queued_sequence_ = event->sequence;
+  sent_through_ = std::max(sent_through_, event->sequence);
   return true;
 }
 
@@ -459,15 +472,27 @@ void Session::CutSlowConsumer() {
   hub_->log.Warn(absl::StrCat("disconnecting slow consumer ", peer_, ": more than max_queue_bytes (",
                               hub_->config.max_queue_bytes, ") waiting to be sent"));
   Corked().ExtendLimit(kGoodbyeBytes);
-  // The index may be iterating right now (Deliver), so leave it later. The error and the close frame go
-  // behind what is queued (best effort: a client that reads nothing never sees them), and the close
-  // handshake timeout drops the connection if the client does not answer. When the cut came from a
-  // write of Beast's that overflowed (a pong, say), the socket has already failed: they are not sent.
-  asio::post(ws_.get_executor(), [self = shared_from_this()] {
+  // What waits in user space is dropped, so that the error and the close come right behind what the
+  // kernel holds: a client that reads again learns at once why it was cut and where to resume. On a plain
+  // socket that is every frame after the one the kernel has begun (whose rest still goes); "sequence" is
+  // the last event the client will have read whole. Under TLS the batch holds records the client's TLS
+  // must receive in order, so nothing can be dropped: the error goes behind every event handed to TLS,
+  // and names the last of them.
+  uint64_t last_written = last_queued_sequence_;
+  if (!ws_.next_layer().tls()) {
+    const CorkedSocket::Dropped dropped = Corked().DropUnsentFrames();
+    last_written = dropped.last_sequence;
+    // An event dropped here never reaches the client: it is no delivery (Server::deliveries).
+    hub_->deliveries -= dropped.deliveries;
+  }
+  // The index may be iterating right now (Deliver), so leave it later. The close handshake timeout drops
+  // the connection if the client does not answer. When the cut came from a write of Beast's that
+  // overflowed (a pong, say), the socket has already failed: nothing is sent.
+  asio::post(ws_.get_executor(), [self = shared_from_this(), last_written] {
     self->Release();
     if (!self->ws_.is_open()) return;
-    const auto reason = SharedMessage(ErrorMessage(
-        error_code::kSlowConsumer, "too many events waiting to be sent to this connection (max_queue_bytes)"));
+    const auto reason = SharedMessage(
+        SlowConsumerMessage(last_written == 0 ? std::nullopt : std::optional<uint64_t>(last_written)));
     self->Write(*reason, reason);
     self->ws_.async_close({websocket::close_code::policy_error, "slow consumer"},
                           [self](beast::error_code) {});

@@ -39,6 +39,9 @@ class Session final : public std::enable_shared_from_this<Session>, public Event
   void Deliver(const EventPtr& event) override;
   // Sends what Deliver added, with as few socket writes as the socket allows.
   void FlushBatch();
+  // Called between batches, when every event up to `head` has been dispatched: a connection that asked
+  // for positions, holds a subscription and was sent nothing up to `head` is sent {"type":"position"}.
+  void SendPosition(uint64_t head);
   // The authentication files were reloaded: closes the connection, after an unauthorized error, if the
   // new hub->authenticator refuses its token or gives it other rooms.
   void Recheck();
@@ -72,8 +75,9 @@ class Session final : public std::enable_shared_from_this<Session>, public Event
   // Whether `bytes` more may join the batch; false when the connection is closing, or when they would
   // overflow max_queue_bytes (and the connection is then being cut, with room left for its goodbye).
   bool MakeRoom(size_t bytes);
-  // Adds the event's frame to the batch, unless MakeRoom refuses (and returns false).
-  bool Enqueue(const EventPtr& event);
+  // Adds the event's frame to the batch, unless MakeRoom refuses (and returns false). `delivery`: a live
+  // event (counted in hub->deliveries), not a replayed one.
+  bool Enqueue(const EventPtr& event, bool delivery);
   // Beast frames `message` into the batch; `owner` (if any) keeps it alive until sent, uncopied.
   void Write(std::string_view message, std::shared_ptr<const void> owner);
   // A reply to the client: queued and sent at once.
@@ -120,6 +124,13 @@ class Session final : public std::enable_shared_from_this<Session>, public Event
   Clock::time_point next_ping_;
   // When identity_'s token expires (a JWT's exp plus leeway): the connection is closed then.
   std::optional<Clock::time_point> token_expiry_;
+  // The last event queued to this connection (0: none).
+  uint64_t last_queued_sequence_ = 0;
+  // Every event up to here that matched the connection's subscriptions has been queued to it: the newest
+  // of its events, of the positions in its "subscribed" replies and of the "position" messages it got.
+  uint64_t sent_through_ = 0;
+  // A subscribe asked for "position" messages (positions: true, or since).
+  bool wants_positions_ = false;
   bool pong_pending_ = false;   // A keep-alive ping is unanswered.
   bool ping_in_flight_ = false;  // Beast allows one ping at a time.
 };

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "boost/beast/websocket/rfc6455.hpp"
 #include "boost/json/parse.hpp"
 #include "boost/json/serialize.hpp"
 #include "common/string_view_compat.h"
@@ -204,6 +205,127 @@ TEST(ResumeTest, MalformedSinceIsRefusedAsInvalidFilterAndSubscribesNothing) {
 // The seam: while one thread publishes without pause, 50 clients resume at random cursors, each with a
 // filter. Each must receive exactly the events after its cursor that its filter matches: no gap between
 // replay and live, no duplicate.
+TEST(ResumeTest, AQuietFilterThatAskedForPositionsIsToldTheHeadAndMayResumeFromIt) {
+  RunningPlugin plugin(Config{{"position_interval", "200ms"}});
+  Observer observer(plugin);
+  WsClient quiet(plugin.url());
+  quiet.Send(R"({"type":"subscribe","data":{"filter":{"room_id":"!quiet:example.org"},"positions":true}})");
+  const boost::json::value subscribed = quiet.ReadJson();
+  ASSERT_EQ(subscribed.at("type"), "subscribed");
+  const std::string epoch(subscribed.at("data").at("epoch").as_string());
+  // A client that did not ask (no "positions", no "since") gets none.
+  WsClient plain(plugin.url());
+  Subscribe(plain, R"({"room_id":"!quiet:example.org"})", std::nullopt);
+
+  PublishN(plugin, 3);  // In !a: nothing for either client.
+  // Each tick tells the quiet client the head as it is then; it reaches 3 and carries nothing else.
+  uint64_t position = 0;
+  while (position < 3) {
+    const boost::json::value message = quiet.ReadJson(std::chrono::seconds(10));
+    ASSERT_EQ(message.at("type"), "position") << boost::json::serialize(message);
+    ASSERT_EQ(message.at("data").as_object().size(), 1u) << boost::json::serialize(message);
+    const auto sequence = message.at("data").at("sequence").to_number<uint64_t>();
+    EXPECT_GT(sequence, position);
+    position = sequence;
+  }
+  EXPECT_EQ(position, 3u);
+  // The tick that told the quiet client walked the plain one too: its next message is the next event.
+  plugin.Publish(EventIn("!quiet:example.org", 4));
+  EXPECT_EQ(SequenceOf(plain.ReadJson()), 4u);
+  EXPECT_EQ(SequenceOf(quiet.ReadJson()), 4u);
+
+  // The position is a cursor: resuming from it replays nothing missed, nothing twice.
+  WsClient again(plugin.url());
+  const boost::json::object resumed = Subscribe(again, R"({"room_id":"!quiet:example.org"})", epoch, position);
+  EXPECT_EQ(resumed.at("recovered"), true);
+  EXPECT_EQ(resumed.at("replayed"), 1);
+  EXPECT_EQ(SequenceOf(again.ReadJson()), 4u);
+}
+
+TEST(ResumeTest, ACutSlowConsumerLearnsWhereToResumeAndLosesNothing) {
+  RunningPlugin plugin(Config{{"max_queue_bytes", "131072"}, {"handshake_timeout", "60s"}});
+  WsClient stalled(plugin.url());
+  const std::string epoch(Subscribe(stalled, "{}", std::nullopt).at("epoch").as_string());
+  // 8 KiB events until the client that does not read is cut (the kernel's buffers take a few megabytes
+  // first), then a few more that it can only get by resuming.
+  const std::string padding(8192, 'x');
+  auto publish = [&](int n) {
+    plugin.Publish(absl::StrCat(R"({"type":"m.room.message","room_id":"!a:example.org","sender":"@a:example.org",)",
+                                R"("event_id":"$)", n, R"(","content":{"body":")", padding, R"("}})"));
+  };
+  int published = 0;
+  while (plugin.Stat("slow_consumers_disconnected") == 0 && published < 20000) publish(++published);
+  ASSERT_EQ(plugin.Stat("slow_consumers_disconnected"), 1u) << "after " << published << " events";
+  for (int i = 0; i < 5; ++i) publish(++published);
+
+  // Reading again, the client gets what the kernel held, then at once the reason with its cursor, then
+  // the close.
+  std::vector<uint64_t> received;
+  boost::json::value error;
+  for (;;) {
+    const boost::json::value message = stalled.ReadJson(std::chrono::seconds(30));
+    if (message.at("type") != "event") {
+      error = message;
+      break;
+    }
+    received.push_back(SequenceOf(message));
+  }
+  ASSERT_EQ(error.at("type"), "error") << boost::json::serialize(error);
+  EXPECT_EQ(error.at("data").at("code"), "slow_consumer");
+  ASSERT_FALSE(received.empty());
+  EXPECT_THAT(received, ElementsAreArray(Range(1, received.size())));
+  const uint64_t cursor = error.at("data").at("sequence").to_number<uint64_t>();
+  EXPECT_EQ(cursor, received.back());
+  EXPECT_LT(cursor, static_cast<uint64_t>(published));
+  // Nothing but the close follows (the server resets the socket once the close is answered).
+  EXPECT_THROW(stalled.Read(std::chrono::seconds(30)), boost::system::system_error);
+  EXPECT_EQ(stalled.stream().reason().code, boost::beast::websocket::close_code::policy_error);
+
+  WsClient again(plugin.url());
+  const boost::json::object resumed = Subscribe(again, "{}", epoch, cursor);
+  EXPECT_EQ(resumed.at("recovered"), true);
+  EXPECT_EQ(resumed.at("replayed"), published - static_cast<int>(cursor));
+  for (const uint64_t sequence : ReadSequences(again, published - cursor)) received.push_back(sequence);
+  EXPECT_THAT(received, ElementsAreArray(Range(1, published)));
+}
+
+TEST(ResumeTest, AReplayCarriesTheRedactedFormOfARedactedEvent) {
+  RunningPlugin plugin;
+  WsClient live(plugin.url());
+  const std::string epoch(Subscribe(live, "{}", std::nullopt).at("epoch").as_string());
+  plugin.Publish(R"({"type":"m.room.message","room_id":"!a:example.org","sender":"@a:example.org",)"
+                 R"("event_id":"$secret","content":{"body":"the launch code","msgtype":"m.text"}})");
+  const std::string redaction_json =
+      R"({"type":"m.room.redaction","room_id":"!a:example.org","sender":"@a:example.org",)"
+      R"("event_id":"$redaction","content":{"redacts":"$secret","reason":"oops"}})";
+  plugin.Publish(redaction_json);
+  // Live, the original went out as published: clients apply the redactions they receive themselves.
+  const boost::json::value original = live.ReadJson();
+  EXPECT_EQ(original.at("data").at("event").at("content").at("body"), "the launch code");
+  const boost::json::value redaction = live.ReadJson();
+  EXPECT_EQ(SequenceOf(redaction), 2u);
+
+  // Resumed from before both, with a filter that the redaction does not match: the target is replayed
+  // redacted all the same.
+  WsClient messages_only(plugin.url());
+  const boost::json::object resumed =
+      Subscribe(messages_only, R"({"event_types":["m.room.message"]})", epoch, 0);
+  EXPECT_EQ(resumed.at("replayed"), 1);
+  const boost::json::value replayed = messages_only.ReadJson();
+  EXPECT_EQ(SequenceOf(replayed), 1u);
+  const boost::json::object& event = replayed.at("data").at("event").as_object();
+  EXPECT_EQ(event.at("event_id"), "$secret");
+  EXPECT_EQ(event.at("content"), boost::json::object());
+  EXPECT_EQ(event.at("unsigned").at("redacted_because"), redaction.at("data").at("event"));
+  EXPECT_EQ(replayed.at("data").at("received"), original.at("data").at("received"));
+
+  // Everything: the redacted target, then the redaction itself, as it was.
+  WsClient everything(plugin.url());
+  Subscribe(everything, "{}", epoch, 0);
+  EXPECT_EQ(everything.ReadJson().at("data").at("event").at("content"), boost::json::object());
+  EXPECT_EQ(everything.ReadJson(), redaction);
+}
+
 TEST(ResumeTest, FiftyClientsResumingUnderLoadEachGetAGapFreeDuplicateFreeRun) {
   constexpr int kClients = 50;
   constexpr int kRooms = 4;

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "boost/asio/connect.hpp"
@@ -14,6 +15,7 @@
 #include "boost/beast/websocket.hpp"
 #include "boost/beast/websocket/ssl.hpp"
 #include "boost/json/parse.hpp"
+#include "boost/json/serialize.hpp"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/running_plugin.h"
@@ -61,10 +63,13 @@ class TlsTest : public ::testing::Test {
   std::filesystem::path dir_;
 };
 
-// A Beast wss:// client that trusts only the certificate in `trusted`, subscribed to every event.
+// A Beast wss:// client that trusts only the certificate in `trusted`, subscribed to every event (with
+// `subscribe_data` as the subscribe's data).
 class BeastTlsClient {
  public:
-  BeastTlsClient(const std::string& url, const std::string& trusted) : ws_(io_, tls_) {
+  BeastTlsClient(const std::string& url, const std::string& trusted,
+                 const std::string& subscribe_data = R"({"filter":{}})")
+      : ws_(io_, tls_) {
     const std::string port = url.substr(16, url.rfind('/') - 16);  // After "wss://127.0.0.1:".
     tls_.load_verify_file(trusted);
     // On the stream: OpenSSL copied the context's verify mode when the stream was made.
@@ -73,9 +78,13 @@ class BeastTlsClient {
     ws_.next_layer().set_verify_callback(asio::ssl::host_name_verification("127.0.0.1"));
     ws_.next_layer().handshake(asio::ssl::stream_base::client);
     ws_.handshake("127.0.0.1:" + port, "/events");
-    ws_.write(asio::buffer(std::string(R"({"type":"subscribe","data":{"filter":{}}})")));
-    EXPECT_EQ(ReadJson().at("type"), "subscribed");
+    ws_.write(asio::buffer(absl::StrCat(R"({"type":"subscribe","data":)", subscribe_data, "}")));
+    subscribed_ = ReadJson();
+    EXPECT_EQ(subscribed_.at("type"), "subscribed");
   }
+
+  // The "subscribed" reply.
+  const boost::json::value& subscribed() const { return subscribed_; }
 
   boost::json::value ReadJson() {
     beast::flat_buffer buffer;
@@ -98,6 +107,7 @@ class BeastTlsClient {
   asio::io_context io_;
   asio::ssl::context tls_{asio::ssl::context::tls_client};
   websocket::stream<asio::ssl::stream<asio::ip::tcp::socket>> ws_;
+  boost::json::value subscribed_;
 };
 
 TEST_F(TlsTest, BeastClientOverOpenSslReceivesEvents) {
@@ -108,6 +118,52 @@ TEST_F(TlsTest, BeastClientOverOpenSslReceivesEvents) {
   plugin.Publish(event);
   EXPECT_EQ(client.ReadJson().at("data").at("event"), boost::json::parse(event));
   client.Close();
+}
+
+// Over wss:// the events already handed to TLS cannot be dropped (the client's TLS needs every record), so
+// the slow_consumer error follows them and names the last of them: still the last event the client reads,
+// and a cursor from which a resume loses nothing.
+TEST_F(TlsTest, ACutSlowConsumerIsToldTheLastEventItReadsAndResumesFromIt) {
+  RunningPlugin plugin(Config{{"tls_cert_file", Path("a", "cert")},
+                              {"tls_key_file", Path("a", "key")},
+                              {"max_queue_bytes", "131072"},
+                              {"handshake_timeout", "60s"}});
+  BeastTlsClient stalled(plugin.url(), Path("a", "cert"));
+  const std::string epoch(stalled.subscribed().at("data").at("epoch").as_string());
+  const std::string padding(8192, 'x');
+  auto publish = [&](int n) {
+    plugin.Publish(absl::StrCat(R"({"type":"m.room.message","room_id":"!r:x","sender":"@a:x","event_id":"$)", n,
+                                R"(","content":{"body":")", padding, R"("}})"));
+  };
+  int published = 0;
+  while (plugin.Stat("slow_consumers_disconnected") == 0 && published < 20000) publish(++published);
+  ASSERT_EQ(plugin.Stat("slow_consumers_disconnected"), 1u) << "after " << published << " events";
+  for (int i = 0; i < 5; ++i) publish(++published);
+
+  std::vector<uint64_t> received;
+  boost::json::value error;
+  for (;;) {
+    const boost::json::value message = stalled.ReadJson();
+    if (message.at("type") != "event") {
+      error = message;
+      break;
+    }
+    received.push_back(message.at("data").at("sequence").to_number<uint64_t>());
+    ASSERT_EQ(received.back(), received.size());
+  }
+  ASSERT_EQ(error.at("data").at("code"), "slow_consumer") << boost::json::serialize(error);
+  ASSERT_FALSE(received.empty());
+  const uint64_t cursor = error.at("data").at("sequence").to_number<uint64_t>();
+  EXPECT_EQ(cursor, received.back());
+  EXPECT_EQ(stalled.ReadCloseCode(), websocket::close_code::policy_error);
+
+  BeastTlsClient again(plugin.url(), Path("a", "cert"),
+                       absl::StrCat(R"({"filter":{},"since":{"sequence":)", cursor, R"(,"epoch":")", epoch, R"("}})"));
+  EXPECT_EQ(again.subscribed().at("data").at("recovered"), true);
+  while (received.size() < static_cast<size_t>(published)) {
+    received.push_back(again.ReadJson().at("data").at("sequence").to_number<uint64_t>());
+    ASSERT_EQ(received.back(), received.size());
+  }
 }
 
 // RFC 6455 section 5.2 over wss://: the frame guard under Beast judges the decrypted bytes, and the close it
