@@ -21,6 +21,7 @@
 #include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "plugin/history/log_record.h"
 
 namespace armorclaw::eventbus {
 namespace {
@@ -194,7 +195,8 @@ TEST_F(DurableLogTest, AWipedLogStartsAgainWithANewEpoch) {
 
 TEST_F(DurableLogTest, FilesThatAreNotSegmentsAreIgnored) {
   fs::create_directories(options_.dir);
-  for (const char* name : {"notes.txt", "abc.log", "12x.log", ".log", "0000000000000001.log.bak", "01.log", "-000000000000001.log"}) {
+  for (const char* name :
+       {"notes.txt", "abc.log", "12x.log", ".log", "0000000000000001.log.bak", "01.log", "-000000000000001.log"}) {
     WriteFile(fs::path(options_.dir) / name, "garbage");
   }
   auto log = Open();
@@ -295,6 +297,23 @@ TEST_F(DurableLogTest, ReadFailsOnACorruptRecordNamingTheFile) {
   EXPECT_THAT(status.message(), HasSubstr(SegmentPath(1).string()));
   EXPECT_THAT(status.message(), HasSubstr("CRC mismatch"));
   EXPECT_THAT(seen, ElementsAre(1, 2));
+}
+
+TEST_F(DurableLogTest, ReadFailsOnARecordWithAGoodCrcButNoRecordInside) {
+  auto log = Open();
+  ASSERT_NE(log, nullptr);
+  ASSERT_TRUE(Append(*log, 1, 1).ok());
+  const uint64_t second = log->bytes();
+  ASSERT_TRUE(Append(*log, 2, 2).ok());
+  std::string bytes = ReadFile(SegmentPath(1)).substr(0, second);
+  AppendLogFrame(R"({"offset":2,"timestamp":1,"type":"t"})", bytes);  // No payload.
+  WriteFile(SegmentPath(1), bytes);
+  std::vector<uint64_t> seen;
+  const absl::Status status = log->Read(1, 2, 10, [&](LogRecord&& record) { seen.push_back(record.offset); });
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(status.message(), absl::StrCat("durable log \"", SegmentPath(1).string(), "\": record at byte ", second,
+                                           ": record has no \"payload\""));
+  EXPECT_THAT(seen, ElementsAre(1));
 }
 
 TEST_F(DurableLogTest, SegmentsRotateBeforeARecordWouldPassTheLimit) {
