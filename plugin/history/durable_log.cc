@@ -411,7 +411,9 @@ absl::Status DurableLog::Read(uint64_t from, uint64_t to, size_t limit,
         continue;
       }
       absl::StatusOr<LogRecord> record = ParseLogRecordJson(frame->json);
-      if (!record.ok()) return NameFile(path, absl::DataLossError(absl::StrCat("record at byte ", at, ": ", record.status().message())));
+      if (!record.ok()) {
+        return NameFile(path, absl::DataLossError(absl::StrCat("record at byte ", at, ": ", record.status().message())));
+      }
       if (record->offset != next_offset) {
         return absl::DataLossError(absl::StrCat("durable log \"", path, "\": record at byte ", at, " has offset ",
                                                 record->offset, " where ", next_offset, " was due"));

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <string>
 #include <thread>
@@ -21,6 +22,7 @@
 #include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "plugin/history/log_record.h"
 
 namespace armorclaw::eventbus {
 namespace {
@@ -194,7 +196,8 @@ TEST_F(DurableLogTest, AWipedLogStartsAgainWithANewEpoch) {
 
 TEST_F(DurableLogTest, FilesThatAreNotSegmentsAreIgnored) {
   fs::create_directories(options_.dir);
-  for (const char* name : {"notes.txt", "abc.log", "12x.log", ".log", "0000000000000001.log.bak", "01.log", "-000000000000001.log"}) {
+  for (const char* name :
+       {"notes.txt", "abc.log", "12x.log", ".log", "0000000000000001.log.bak", "01.log", "-000000000000001.log"}) {
     WriteFile(fs::path(options_.dir) / name, "garbage");
   }
   auto log = Open();
@@ -279,22 +282,40 @@ TEST_F(DurableLogTest, RecoveryCutsFromAFlippedByteAndAppendsContinue) {
   }
 }
 
-TEST_F(DurableLogTest, ReadFailsOnACorruptRecordNamingTheFile) {
-  auto log = Open();
-  ASSERT_NE(log, nullptr);
-  ASSERT_TRUE(Append(*log, 1, 2).ok());
-  const uint64_t second = log->bytes();
-  ASSERT_TRUE(Append(*log, 3, 4).ok());
-  // Flip a byte of record 3 behind the log's back (recovery runs only at Open).
-  std::string bytes = ReadFile(SegmentPath(1));
-  bytes[second + 20] ^= 0x01;
-  WriteFile(SegmentPath(1), bytes);
-  std::vector<uint64_t> seen;
-  const absl::Status status = log->Read(1, 4, 10, [&](LogRecord&& record) { seen.push_back(record.offset); });
-  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
-  EXPECT_THAT(status.message(), HasSubstr(SegmentPath(1).string()));
-  EXPECT_THAT(status.message(), HasSubstr("CRC mismatch"));
-  EXPECT_THAT(seen, ElementsAre(1, 2));
+// Record 3 damaged behind the log's back (recovery runs only at Open): Read delivers 1 and 2, then fails
+// naming the file, the byte and what is wrong.
+TEST_F(DurableLogTest, ReadFailsOnADamagedRecordNamingTheFileAndByte) {
+  struct Case {
+    const char* what;
+    std::function<void(std::string& segment, uint64_t third)> damage;
+  };
+  const Case cases[] = {
+      {"CRC mismatch", [](std::string& segment, uint64_t third) { segment[third + 20] ^= 0x01; }},
+      {"record has no \"payload\"",
+       [](std::string& segment, uint64_t third) {
+         segment.resize(third);
+         AppendLogFrame(R"({"offset":3,"timestamp":1,"type":"t"})", segment);
+       }},
+  };
+  for (const Case& test : cases) {
+    SCOPED_TRACE(test.what);
+    fs::remove_all(options_.dir);
+    auto log = Open();
+    ASSERT_NE(log, nullptr);
+    ASSERT_TRUE(Append(*log, 1, 2).ok());
+    const uint64_t third = log->bytes();
+    ASSERT_TRUE(Append(*log, 3, 4).ok());
+    std::string segment = ReadFile(SegmentPath(1));
+    test.damage(segment, third);
+    WriteFile(SegmentPath(1), segment);
+    std::vector<uint64_t> seen;
+    const absl::Status status = log->Read(1, 4, 10, [&](LogRecord&& record) { seen.push_back(record.offset); });
+    EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+    EXPECT_THAT(status.message(), HasSubstr(absl::StrCat("durable log \"", SegmentPath(1).string(),
+                                                         "\": record at byte ", third)));
+    EXPECT_THAT(status.message(), HasSubstr(test.what));
+    EXPECT_THAT(seen, ElementsAre(1, 2));
+  }
 }
 
 TEST_F(DurableLogTest, SegmentsRotateBeforeARecordWouldPassTheLimit) {
