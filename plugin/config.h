@@ -70,6 +70,9 @@ struct Config {
   int64_t max_replay_events = 10000;
   // The operator listener (/metrics, /healthz, /readyz; plugin/metrics/operator_server.h); empty: off.
   std::optional<ListenAddress> metrics_addr;
+  // The console page at / and its counters at /console/stats on the clients' listener
+  // (plugin/console/console_page.h).
+  bool console_enabled = false;
 };
 
 using ConfigEntries = std::vector<std::pair<std::string, std::string>>;

@@ -116,7 +116,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"max_message_bytes", "1"}, BadValue{"max_queue_bytes", "10"},
                       BadValue{"ingest_queue_events", "0"}, BadValue{"subscribe_rate", "0"}, BadValue{"max_event_bytes", "12"},
                       BadValue{"auth_jwt_audience", ""}, BadValue{"auth_jwt_issuer", std::string(1025, 'i')},
-                      BadValue{"metrics_addr", "9464"}, BadValue{"metrics_addr", "metrics.local:9464"}));
+                      BadValue{"metrics_addr", "9464"}, BadValue{"metrics_addr", "metrics.local:9464"},
+                      BadValue{"console_enabled", "on"}));
 
 TEST(ConfigTest, JwtExpectationsNeedASecret) {
   auto audience = Parse({{"auth_jwt_audience", "armorclaw-eventbus"}});
@@ -142,6 +143,15 @@ TEST(ConfigTest, QueueMustHoldTheLargestEvent) {
             "max_queue_bytes (65536) must be at least max_event_bytes (65536) + 1024: raise max_queue_bytes or "
             "lower max_event_bytes");
   EXPECT_TRUE(Parse({{"max_event_bytes", "2048"}, {"max_queue_bytes", "65536"}}).ok());
+}
+
+TEST(ConfigTest, ConsoleIsOffUnlessEnabled) {
+  auto unset = Parse({});
+  ASSERT_TRUE(unset.ok());
+  EXPECT_FALSE(unset->console_enabled);
+  auto set = Parse({{"console_enabled", "true"}});
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_TRUE(set->console_enabled);
 }
 
 TEST(ConfigTest, MetricsAddrIsOffUnlessSet) {

@@ -64,8 +64,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Listen(asio::io_context& io, con
                                                        std::string epoch,
                                                        std::shared_ptr<const Authenticator> authenticator,
                                                        FileWatch::Stamps auth_files_loaded, HostLog log,
-                                                       Counters& counters) {
+                                                       Counters& counters,
+                                                       std::function<std::string()> stats_json) {
   auto hub = std::make_shared<Hub>(config, std::move(epoch), std::move(authenticator), log, counters);
+  hub->stats_json = std::move(stats_json);
   std::unique_ptr<Server> server(new Server(io, std::move(hub)));
   Server* const watcher = server.get();
   if (!config.tls_cert_file.empty()) {
