@@ -79,6 +79,10 @@ TEST_F(ConsolePageTest, ThePageIsServedWithoutAToken) {
   EXPECT_THAT(answer->body, HasSubstr(R"(<meta name="eventbus-websocket-path" content="/events">)"));
   EXPECT_THAT(answer->body, Not(HasSubstr("__WEBSOCKET_PATH__")));
   EXPECT_THAT(answer->headers, Contains(Pair("Content-Security-Policy", HasSubstr("default-src 'none'"))));
+  // Its own inline script and style by their hashes, nothing inline else.
+  EXPECT_THAT(answer->headers, Contains(Pair("Content-Security-Policy", HasSubstr("script-src 'sha256-"))));
+  EXPECT_THAT(answer->headers, Contains(Pair("Content-Security-Policy", HasSubstr("style-src 'sha256-"))));
+  EXPECT_THAT(answer->headers, Contains(Pair("Content-Security-Policy", Not(HasSubstr("unsafe-inline")))));
   EXPECT_THAT(answer->headers, Contains(Pair("Referrer-Policy", "no-referrer")));
   EXPECT_EQ(stats_calls_, 0);
 }
