@@ -3,8 +3,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "openssl/sha.h"
 #include "common/string_view_compat.h"
+#include "openssl/sha.h"
 #include "plugin/console/console_html.h"
 #include "plugin/protocol.h"
 
@@ -83,7 +83,8 @@ HttpAnswer Stats(const http::request<http::empty_body>& request, const Authentic
 }  // namespace
 
 std::optional<HttpAnswer> AnswerConsole(std::string_view path, const http::request<http::empty_body>& request,
-                                        std::string_view websocket_path, const Authenticator* authenticator, const OriginPolicy& allowed_origins,
+                                        std::string_view websocket_path, const Authenticator* authenticator,
+                                        const OriginPolicy& allowed_origins,
                                         const std::function<std::string()>& stats_json, absl::Time now) {
   if (path != kConsolePagePath && path != kConsoleStatsPath) return std::nullopt;
   if (request.method() != http::verb::get && request.method() != http::verb::head) {

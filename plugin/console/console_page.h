@@ -43,7 +43,8 @@ struct HttpAnswer {
 // the counters.
 std::optional<HttpAnswer> AnswerConsole(std::string_view path,
                                         const boost::beast::http::request<boost::beast::http::empty_body>& request,
-                                        std::string_view websocket_path, const Authenticator* authenticator, const OriginPolicy& allowed_origins,
+                                        std::string_view websocket_path, const Authenticator* authenticator,
+                                        const OriginPolicy& allowed_origins,
                                         const std::function<std::string()>& stats_json, absl::Time now);
 
 }  // namespace armorclaw::eventbus

@@ -63,9 +63,10 @@ class ConsoleTest : public ::testing::Test {
     plugin_.reset();
     std::filesystem::remove_all(dir_);
   }
-  void Start(bool console) {
-    plugin_ = std::make_unique<RunningPlugin>(
-        Config{{"auth_tokens_file", (dir_ / "tokens").string()}, {"console_enabled", console ? "true" : "false"}});
+  void Start(bool console, std::string websocket_path = "/events") {
+    plugin_ = std::make_unique<RunningPlugin>(Config{{"auth_tokens_file", (dir_ / "tokens").string()},
+                                                     {"console_enabled", console ? "true" : "false"},
+                                                     {"websocket_path", std::move(websocket_path)}});
   }
 
   std::filesystem::path dir_;
@@ -143,6 +144,13 @@ TEST_F(ConsoleTest, TheWebSocketEndpointIsUnaffected) {
   // Without a token the upgrade still succeeds, and the refusal follows, as without the console.
   WsClient refused(plugin_->url());
   EXPECT_EQ(refused.ReadJson().at("data").at("message"), "missing token");
+}
+
+// docs/configuration.md (console_enabled): the WebSocket path wins over the page's.
+TEST_F(ConsoleTest, AWebSocketPathAtTheRootKeepsTheRoot) {
+  Start(true, "/");
+  EXPECT_THAT(Exchange(plugin_->url(), Request("GET", "/")).head, StartsWith("HTTP/1.1 426"));
+  EXPECT_THAT(Exchange(plugin_->url(), Request("GET", "/console/stats", Bearer())).head, StartsWith("HTTP/1.1 200"));
 }
 
 }  // namespace
