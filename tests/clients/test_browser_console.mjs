@@ -12,28 +12,19 @@
 //      them on top;
 // with no uncaught page error. The screenshot goes to $EVENTBUS_CONSOLE_SCREENSHOT (the build directory),
 // and also to docs/console.png when EVENTBUS_UPDATE_SCREENSHOT=1.
-import { existsSync } from 'node:fs';
-import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 
-import {
-  NODE_MODULES, REPO_ROOT, EventbusHost, check, failSetup, isRfc3339Utc, run, withDeadline,
-} from './eventbus_host.mjs';
+import { closeBrowserTest, launchChromium, playwrightChromium } from './chromium.mjs';
+import { REPO_ROOT, EventbusHost, check, isRfc3339Utc, run, withDeadline } from './eventbus_host.mjs';
 
 const NAME = 'clients.browser_console';
 const STEP_MS = 20000;
-const CHROMIUM = process.env.CHROMIUM_EXECUTABLE || '/usr/bin/chromium';
 const TOKEN = 'console-browser-token-0123456789';
 
-if (!existsSync(join(NODE_MODULES, 'playwright-core'))) {
-  failSetup(`${join(NODE_MODULES, 'playwright-core')} is missing: run \`npm ci --prefix tests/clients\` from the repository root`);
-}
-if (!existsSync(CHROMIUM)) {
-  failSetup(`no Chromium at ${CHROMIUM}: run \`apt-get install -y chromium\` (or set CHROMIUM_EXECUTABLE)`);
-}
-const { chromium } = await import('playwright-core');
+const chromium = await playwrightChromium();
 
 // The filter typed into the page, and the same written out.
 const ROOM = '!ops:example.org';
@@ -76,15 +67,7 @@ async function test() {
   const wsUrl = await host.start();
   const base = wsUrl.replace(/^ws:/, 'http:').replace(/\/events$/, '');
 
-  browser = await chromium.launchPersistentContext(join(workDir, 'chromium'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    chromiumSandbox: false,  // Adds --no-sandbox: this runs as root.
-    timeout: 60000,
-    viewport: { width: 1280, height: 1000 },
-    args: ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium(chromium, join(workDir, 'chromium'), { viewport: { width: 1280, height: 1000 } });
   const page = browser.pages()[0] ?? await browser.newPage();
   page.setDefaultTimeout(STEP_MS);
   const pageErrors = [];
@@ -178,12 +161,7 @@ async function test() {
 }
 
 async function cleanup(failed) {
-  if (browser) await browser.close().catch((error) => console.error(`closing Chromium: ${error.message}`));
-  if (host) {
-    await host.ensureStopped();
-    if (failed) process.stderr.write(`---- armorclaw-eventbus-host stderr ----\n${host.stderr}---- end ----\n`);
-  }
-  if (workDir) await rm(workDir, { recursive: true, force: true });
+  await closeBrowserTest({ browser, host, dir: workDir }, failed);
 }
 
 await run(NAME, test, { overallMs: 100000, cleanup });
