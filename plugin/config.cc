@@ -91,7 +91,7 @@ constexpr int64_t kMaxCount = 1'000'000;
 constexpr int64_t kEnvelopeBytes = 1024;
 
 // One row per documented key (docs/configuration.md); the order is the documentation's.
-const std::array<std::pair<std::string_view, Setter>, 34> kKeys = {{
+const std::array<std::pair<std::string_view, Setter>, 35> kKeys = {{
     {"websocket_enabled",
      [](std::string_view v, Config& c) { return SetBool("websocket_enabled", v, c.websocket_enabled); }},
     {"websocket_addr",
@@ -247,6 +247,8 @@ const std::array<std::pair<std::string_view, Setter>, 34> kKeys = {{
      }},
     {"position_interval",
      [](std::string_view v, Config& c) { return SetPeriod("position_interval", v, c.position_interval); }},
+    {"console_enabled",
+     [](std::string_view v, Config& c) { return SetBool("console_enabled", v, c.console_enabled); }},
 }};
 
 // An address that listens on every interface, and so on any port of the same number.

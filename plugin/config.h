@@ -91,6 +91,9 @@ struct Config {
   // How often a subscribed connection that asked for positions (and is behind the bus's head) is told the
   // head, so that a quiet filter's cursor stays within the history; 0: never.
   absl::Duration position_interval = absl::Seconds(30);
+  // The console page at / and its counters at /console/stats on the clients' listener
+  // (plugin/console/console_page.h).
+  bool console_enabled = false;
 };
 
 using ConfigEntries = std::vector<std::pair<std::string, std::string>>;

@@ -123,7 +123,9 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"max_log_file_size", "100"}, BadValue{"max_log_file_size", "-1"},
                       BadValue{"durable_log_retention_bytes", "-1"}, BadValue{"durable_log_fsync", "sometimes"},
                       BadValue{"durable_log_fsync_interval", "1"}, BadValue{"durable_log_fsync_interval", "0s"},
-                      BadValue{"position_interval", "50ms"}, BadValue{"position_interval", "25h"}));
+                      BadValue{"position_interval", "50ms"}, BadValue{"position_interval", "25h"},
+
+                      BadValue{"console_enabled", "on"}));
 
 TEST(ConfigTest, JwtExpectationsNeedASecret) {
   auto audience = Parse({{"auth_jwt_audience", "armorclaw-eventbus"}});
@@ -149,6 +151,15 @@ TEST(ConfigTest, QueueMustHoldTheLargestEvent) {
             "max_queue_bytes (65536) must be at least max_event_bytes (65536) + 1024: raise max_queue_bytes or "
             "lower max_event_bytes");
   EXPECT_TRUE(Parse({{"max_event_bytes", "2048"}, {"max_queue_bytes", "65536"}}).ok());
+}
+
+TEST(ConfigTest, ConsoleIsOffUnlessEnabled) {
+  auto unset = Parse({});
+  ASSERT_TRUE(unset.ok());
+  EXPECT_FALSE(unset->console_enabled);
+  auto set = Parse({{"console_enabled", "true"}});
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_TRUE(set->console_enabled);
 }
 
 TEST(ConfigTest, MetricsAddrIsOffUnlessSet) {

@@ -182,8 +182,8 @@ absl::Status Plugin::Start() {
   std::string authentication;
   if (config_.websocket_enabled) {
     // Bound from this thread, so that a failure reaches the caller; served from the I/O thread.
-    auto server =
-        Server::Listen(io_, config_, epoch_, authenticator_, auth_files_loaded_, log_, counters_, log_writer_.get());
+    auto server = Server::Listen(io_, config_, epoch_, authenticator_, auth_files_loaded_, log_, counters_,
+                                 [this] { return Stats(); }, log_writer_.get());
     if (!server.ok()) return server.status();
     server_ = *std::move(server);
     started = absl::StrCat("listening on ", server_->url());

@@ -71,6 +71,8 @@ struct Hub {
   size_t deliveries = 0;
   // Set by a server shutdown: called once the last session has gone.
   std::function<void()> on_all_closed;
+  // The stats JSON, for the console's counters (console_enabled); callable from this thread.
+  std::function<std::string()> stats_json;
 };
 
 }  // namespace armorclaw::eventbus

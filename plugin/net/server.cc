@@ -64,8 +64,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Listen(asio::io_context& io, con
                                                        std::string epoch,
                                                        std::shared_ptr<const Authenticator> authenticator,
                                                        FileWatch::Stamps auth_files_loaded, HostLog log,
-                                                       Counters& counters, const LogWriter* log_writer) {
+                                                       Counters& counters,
+                                                       std::function<std::string()> stats_json,
+                                                       const LogWriter* log_writer) {
   auto hub = std::make_shared<Hub>(config, std::move(epoch), std::move(authenticator), log, counters);
+  hub->stats_json = std::move(stats_json);
   if (log_writer != nullptr) {
     // The sequence goes on from the log: a client resuming across the restart is in range.
     hub->log_writer = log_writer;

@@ -30,13 +30,16 @@ class Server {
   // Binds and listens on config.websocket_addr. Fails with Unavailable naming the address. Any thread;
   // nothing runs on the I/O thread before Start. `auth_files_loaded` are the versions of the
   // authentication files `authenticator` was built from: a file replaced since is loaded by the watch.
-  // `epoch` names the plugin's history of sequence numbers (Hub::epoch). `log_writer` (null: the durable
-  // log is off) outlives the server; the numbering continues after its log's last offset.
+  // `epoch` names the plugin's history of sequence numbers (Hub::epoch). `stats_json` writes the stats
+  // JSON for the console (Hub::stats_json). `log_writer` (null: the durable log is off) outlives the
+  // server; the numbering continues after its log's last offset.
   static absl::StatusOr<std::unique_ptr<Server>> Listen(boost::asio::io_context& io, const Config& config,
                                                         std::string epoch,
                                                         std::shared_ptr<const Authenticator> authenticator,
                                                         FileWatch::Stamps auth_files_loaded, HostLog log,
-                                                        Counters& counters, const LogWriter* log_writer = nullptr);
+                                                        Counters& counters,
+                                                        std::function<std::string()> stats_json,
+                                                        const LogWriter* log_writer = nullptr);
   // The authentication files in the order Listen's `auth_files_loaded` stamps them.
   static std::vector<std::string> AuthenticationFiles(const Config& config);
 

@@ -13,6 +13,7 @@
 #include "boost/beast/http/write.hpp"
 #include "boost/beast/websocket/rfc6455.hpp"
 #include "common/string_view_compat.h"
+#include "plugin/console/console_page.h"
 #include "plugin/history/resume.h"
 #include "plugin/net/client_frame_guard.h"
 #include "plugin/net/upgrade_request.h"
@@ -94,7 +95,13 @@ void Session::Start() {
 void Session::OnRequest(beast::error_code error) {
   if (error || closing_) return Release();
   const auto& request = request_->get();
-  if (TargetPath(request.target()) != hub_->config.websocket_path) {
+  const std::string_view path = TargetPath(request.target());
+  if (path != hub_->config.websocket_path) {
+    if (hub_->config.console_enabled) {
+      auto answer = AnswerConsole(path, request, hub_->config.websocket_path, hub_->authenticator.get(),
+                                  hub_->config.allowed_origins, hub_->stats_json, absl::Now());
+      if (answer) return Respond(*std::move(answer));
+    }
     return RejectHttp(http::status::not_found,
                       absl::StrCat("Not Found: the event stream is at ", hub_->config.websocket_path, "\n"));
   }
@@ -200,19 +207,25 @@ void Session::CloseForToken(std::string_view reason, std::atomic<uint64_t>& coun
 }
 
 void Session::RejectHttp(http::status status, std::string_view body) {
-  Increment(hub_->counters.http_rejected);
-  response_.emplace(status, request_->get().version());
-  response_->set(http::field::server, "armorclaw-eventbus");
-  response_->set(http::field::content_type, "text/plain; charset=utf-8");
+  HttpAnswer answer{status, "text/plain; charset=utf-8", std::string(body), {}};
   if (status == http::status::upgrade_required) {
-    response_->set(http::field::upgrade, "websocket");
-    response_->set(http::field::connection, "Upgrade, close");
+    answer.headers.emplace_back("Upgrade", "websocket");
+    answer.headers.emplace_back("Connection", "Upgrade, close");
   }
-  if (status == http::status::method_not_allowed) response_->set(http::field::allow, "GET");
+  if (status == http::status::method_not_allowed) answer.headers.emplace_back("Allow", "GET");
+  Respond(std::move(answer));
+}
+
+void Session::Respond(HttpAnswer answer) {
+  if (answer.status != http::status::ok) Increment(hub_->counters.http_rejected);
+  response_.emplace(answer.status, request_->get().version());
+  response_->set(http::field::server, "armorclaw-eventbus");
+  response_->set(http::field::content_type, answer.content_type);
+  for (const auto& [name, value] : answer.headers) response_->set(name, value);
   response_->keep_alive(false);
   // A response to HEAD has no body, nor a Content-Length other than the GET's (RFC 7230 section 3.3).
   if (request_->get().method() != http::verb::head) {
-    response_->body() = std::string(body);
+    response_->body() = std::move(answer.body);
     response_->prepare_payload();
   }
   http::async_write(ws_.next_layer(), *response_, [self = shared_from_this()](beast::error_code, size_t) {

@@ -18,6 +18,7 @@
 #include "boost/beast/http/parser.hpp"
 #include "boost/beast/http/string_body.hpp"
 #include "boost/beast/websocket/stream.hpp"
+#include "plugin/console/console_page.h"
 #include "plugin/net/client_stream.h"
 #include "plugin/net/corked_socket.h"
 #include "plugin/net/hub.h"
@@ -55,6 +56,9 @@ class Session final : public std::enable_shared_from_this<Session>, public Event
 
   void OnRequest(boost::beast::error_code error);
   void RejectHttp(boost::beast::http::status status, std::string_view body);
+  // Answers a request that does not become a WebSocket (a rejection, or the console's) and closes.
+  // Counted in http_rejected unless 200.
+  void Respond(HttpAnswer answer);
   // Checks the request's token (Authorization: Bearer, or ?access_token=): sets identity_ or
   // auth_refusal_.
   void Authenticate(const boost::beast::http::request<boost::beast::http::empty_body>& request);

@@ -9,30 +9,22 @@
 //      room, content, received} per m.room.message event of the feed, in order, then the sentinel's;
 //   3. when the host stops, log "Connection closed";
 // and nothing else: no other console message, no error, no uncaught exception.
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { pathToFileURL } from 'node:url';
 
+import { closeBrowserTest, launchChromium, playwrightChromium } from './chromium.mjs';
 import {
-  CLIENTS_DIR, NODE_MODULES, SENTINEL, SENTINEL_LINE, SUBSCRIBER_ID_RE, EventbusHost, check,
-  dataLines, failSetup, isRfc3339Utc, run, withDeadline,
+  CLIENTS_DIR, SENTINEL, SENTINEL_LINE, SUBSCRIBER_ID_RE, EventbusHost, check, dataLines, isRfc3339Utc, run,
+  withDeadline,
 } from './eventbus_host.mjs';
 
 const NAME = 'clients.browser_guide_example';
 const STEP_MS = 20000;
 const PAGE = join(CLIENTS_DIR, 'guide_examples', 'browser_client.html');
-const CHROMIUM = process.env.CHROMIUM_EXECUTABLE || '/usr/bin/chromium';
-
-if (!existsSync(join(NODE_MODULES, 'playwright-core'))) {
-  failSetup(`${join(NODE_MODULES, 'playwright-core')} is missing: run \`npm ci --prefix tests/clients\` from the repository root`);
-}
-if (!existsSync(CHROMIUM)) {
-  failSetup(`no Chromium at ${CHROMIUM}: run \`apt-get install -y chromium\` (or set CHROMIUM_EXECUTABLE)`);
-}
-const { chromium } = await import('playwright-core');
+const chromium = await playwrightChromium();
 
 const wanted = (event) => event.type === 'm.room.message';  // The example's filter, written out.
 
@@ -49,14 +41,7 @@ async function test() {
   const url = await host.start();
 
   userDataDir = await mkdtemp(join(tmpdir(), 'eventbus-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    chromiumSandbox: false,  // Adds --no-sandbox: this runs as root.
-    timeout: 60000,
-    args: ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  const context = await launchChromium(chromium, userDataDir);
   browser = context;
   const page = context.pages()[0] ?? await context.newPage();
 
@@ -131,12 +116,7 @@ async function test() {
 
 // Runs on every exit path, the overall deadline's included.
 async function cleanup(failed) {
-  if (browser) await browser.close().catch((error) => console.error(`closing Chromium: ${error.message}`));
-  if (host) {
-    await host.ensureStopped();
-    if (failed) process.stderr.write(`---- armorclaw-eventbus-host stderr ----\n${host.stderr}---- end ----\n`);
-  }
-  if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+  await closeBrowserTest({ browser, host, dir: userDataDir }, failed);
 }
 
 await run(NAME, test, { overallMs: 90000, cleanup });
