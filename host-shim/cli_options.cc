@@ -120,8 +120,9 @@ std::string Usage(std::string_view program) {
       R"(Usage: %s [OPTIONS]
 
 Loads the armorclaw-eventbus plugin as the ArmorClaw bridge would, starts its WebSocket server
-and feeds it Matrix events until SIGINT or SIGTERM. Prints "eventbus: listening on <URL>" on
-stdout once the server listens; everything else goes to stderr.
+and feeds it Matrix events until SIGINT or SIGTERM. On SIGHUP it reads its configuration again and
+hands it to the plugin (what can change live does; see docs/operations.md). Prints "eventbus:
+listening on <URL>" on stdout once the server listens; everything else goes to stderr.
 
 Options:
   --config FILE         read the [eventbus] table of a bridge config.toml

@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/string_view_compat.h"
+#include "host-shim/toml_config.h"
 
 namespace armorclaw::host {
 
@@ -50,6 +51,18 @@ ConfigEntries MergeConfig(ConfigEntries base, const ConfigEntries& overrides) {
     }
   }
   return base;
+}
+
+absl::StatusOr<ConfigEntries> LoadHostConfig(const std::optional<std::string>& config_path,
+                                             const char* const* environment, const ConfigEntries& settings) {
+  ConfigEntries config;
+  if (config_path.has_value()) {
+    absl::StatusOr<ConfigEntries> file = LoadEventbusTable(*config_path);
+    if (!file.ok()) return file.status();
+    config = *std::move(file);
+  }
+  config = MergeConfig(std::move(config), EnvironmentEntries(environment));
+  return MergeConfig(std::move(config), settings);
 }
 
 }  // namespace armorclaw::host

@@ -4,6 +4,7 @@
 // The configuration sources other than the TOML file, and how they combine. Precedence, lowest
 // first: config file, environment, --set.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -26,6 +27,12 @@ absl::StatusOr<std::pair<std::string, std::string>> ParseSetting(std::string_vie
 // `base` with every key of `overrides` replaced or appended. Keys keep the position of their first
 // appearance; when `overrides` names a key twice, the later value wins.
 ConfigEntries MergeConfig(ConfigEntries base, const ConfigEntries& overrides);
+
+// The host's whole configuration, read at start and again on SIGHUP: the [eventbus] table of the file at
+// `config_path` (if any), then `environment`, then `settings` (the --set options). Fails with the file's
+// error.
+absl::StatusOr<ConfigEntries> LoadHostConfig(const std::optional<std::string>& config_path,
+                                             const char* const* environment, const ConfigEntries& settings);
 
 }  // namespace armorclaw::host
 

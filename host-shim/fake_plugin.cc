@@ -9,6 +9,10 @@
 // 10000-byte reason to "long-error", and ACEB_INVALID with a short reason to anything else.
 // Negotiating minor version 99 returns a table whose struct_size ends before `stats` (the entries
 // after it are filled in, to catch a reader that ignores struct_size).
+// It is an ABI 1.0 plugin: its table's struct_size ends before `reconfigure` (ABI 1.1), which is filled
+// in all the same and logs "reconfigure called" at ACEB_LOG_ERROR, so that a host calling a function its
+// plugin does not have shows in the log. A plugin of the past cannot be built from today's header any
+// other way: this table is the one stand-in for it.
 
 #include <algorithm>
 #include <atomic>
@@ -129,9 +133,21 @@ aceb_status Destroy(aceb_plugin* plugin) {
   return ACEB_OK;
 }
 
-constexpr aceb_api kApi = {sizeof(aceb_api),
+aceb_status Reconfigure(aceb_plugin* plugin, const aceb_config_entry*, size_t, aceb_buffer*) {
+  if (plugin == nullptr) return ACEB_INVALID;
+  static constexpr std::string_view kCalled = "reconfigure called";
+  if (plugin->host.log != nullptr) {
+    plugin->host.log(plugin->host.host_context, ACEB_LOG_ERROR, {kCalled.data(), kCalled.size()});
+  }
+  return ACEB_OK;
+}
+
+// Where an ABI 1.0 table ends: after destroy.
+constexpr size_t kAbi10ApiSize = offsetof(aceb_api, reconfigure);
+
+constexpr aceb_api kApi = {kAbi10ApiSize,
                            ACEB_ABI_VERSION_MAJOR,
-                           ACEB_ABI_VERSION_MINOR,
+                           0,
                            0,
                            Create,
                            Start,
@@ -139,7 +155,8 @@ constexpr aceb_api kApi = {sizeof(aceb_api),
                            Publish,
                            Stats,
                            Stop,
-                           Destroy};
+                           Destroy,
+                           Reconfigure};
 constexpr aceb_api kShortApi = {offsetof(aceb_api, stats),
                                 ACEB_ABI_VERSION_MAJOR,
                                 0,
@@ -150,7 +167,8 @@ constexpr aceb_api kShortApi = {offsetof(aceb_api, stats),
                                 Publish,
                                 Stats,
                                 Stop,
-                                Destroy};
+                                Destroy,
+                                Reconfigure};
 
 }  // namespace
 

@@ -1,5 +1,6 @@
 // armorclaw-eventbus-host: stands in for the ArmorClaw bridge. Loads the eventbus plugin, hands it
-// the [eventbus] configuration, starts it, feeds it events and stops it on SIGINT or SIGTERM.
+// the [eventbus] configuration, starts it, feeds it events, reloads the configuration on SIGHUP and stops
+// it on SIGINT or SIGTERM.
 
 #include <fcntl.h>
 #include <limits.h>
@@ -70,11 +71,26 @@ void WriteStdoutLine(std::string_view line) {
   }
 }
 
-// Blocks until SIGINT or SIGTERM arrives (they are blocked in every thread, so only this wait
-// receives them).
-void WaitForStopSignal(const sigset_t& signals) {
+// SIGHUP: reads the configuration again, as at start, and hands the whole of it to the plugin's
+// reconfigure (ABI 1.1). A refusal (a bad value, a key that takes a restart, a 1.0 plugin) is logged and
+// the running configuration stays.
+void ReloadConfiguration(const CliOptions& options, PluginInstance& plugin) {
+  absl::StatusOr<ConfigEntries> config = LoadHostConfig(options.config_path, environ, options.settings);
+  absl::Status reconfigured = config.ok() ? plugin.Reconfigure(*config) : config.status();
+  if (reconfigured.ok()) {
+    ReportHostError("received SIGHUP, configuration reloaded");
+  } else {
+    ReportHostError(absl::StrCat("received SIGHUP, configuration not reloaded (the running one stays): ",
+                                 reconfigured.message()));
+  }
+}
+
+// Blocks until SIGINT or SIGTERM arrives, reloading the configuration on each SIGHUP meanwhile (the
+// signals are blocked in every thread, so only this wait receives them).
+void WaitForStopSignal(const sigset_t& signals, const CliOptions& options, PluginInstance& plugin) {
   while (true) {
     const int received = ::sigwaitinfo(&signals, nullptr);
+    if (received == SIGHUP) ReloadConfiguration(options, plugin);
     if (received == SIGINT || received == SIGTERM) {
       ReportHostError(
           absl::StrCat("received ", received == SIGINT ? "SIGINT" : "SIGTERM", ", stopping"));
@@ -98,17 +114,11 @@ int Run(int argc, char** argv) {
     return kExitOk;
   }
 
-  ConfigEntries config;
-  if (options.config_path.has_value()) {
-    absl::StatusOr<ConfigEntries> file = LoadEventbusTable(*options.config_path);
-    if (!file.ok()) {
-      ReportHostError(ToStd(file.status().message()));
-      return kExitUsage;
-    }
-    config = *std::move(file);
+  absl::StatusOr<ConfigEntries> config = LoadHostConfig(options.config_path, environ, options.settings);
+  if (!config.ok()) {
+    ReportHostError(ToStd(config.status().message()));
+    return kExitUsage;
   }
-  config = MergeConfig(std::move(config), EnvironmentEntries(environ));
-  config = MergeConfig(std::move(config), options.settings);
 
   UniqueFd events_file;
   int events_fd = -1;
@@ -139,6 +149,7 @@ int Run(int argc, char** argv) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   // A reader of our stdout or stderr going away must not kill the server.
   ::signal(SIGPIPE, SIG_IGN);
@@ -151,7 +162,7 @@ int Run(int argc, char** argv) {
     return kExitPluginFailed;
   }
   const aceb_host host{sizeof(aceb_host), 0, nullptr, &LogPluginMessage};
-  absl::StatusOr<PluginInstance> plugin = PluginInstance::Create(*library, host, config);
+  absl::StatusOr<PluginInstance> plugin = PluginInstance::Create(*library, host, *config);
   if (!plugin.ok()) {
     ReportHostError(absl::StrCat("cannot create the event bus: ", plugin.status().message()));
     return kExitPluginFailed;
@@ -190,7 +201,7 @@ int Run(int argc, char** argv) {
     // block: joined feeds touch no stopped or destroyed plugin, and an untriggered feed would wait
     // for the end of its input.
     const absl::Cleanup stop_feeds = [&shutdown] { shutdown->Trigger(); };
-    WaitForStopSignal(stop_signals);
+    WaitForStopSignal(stop_signals, options, *plugin);
   }
 
   if (absl::Status stopped = plugin->Stop(options.grace_ms); !stopped.ok()) {

@@ -65,6 +65,16 @@ absl::Status Missing(std::string_view function) {
       absl::StrCat("the plugin's function table has no `", ToAbsl(function), "`"));
 }
 
+// Views of `config`'s strings, valid while it is.
+std::vector<aceb_config_entry> AbiEntries(const ConfigEntries& config) {
+  std::vector<aceb_config_entry> entries;
+  entries.reserve(config.size());
+  for (const auto& [key, value] : config) {
+    entries.push_back({{key.data(), key.size()}, {value.data(), value.size()}});
+  }
+  return entries;
+}
+
 // The plugin's text, or the bare status name when it gave none.
 std::string Reason(const ErrorBuffer& error, std::string_view call, aceb_status status) {
   std::string text = error.Text();
@@ -154,11 +164,7 @@ absl::StatusOr<PluginInstance> PluginInstance::Create(const PluginLibrary& libra
   // Without destroy a created instance could never be freed.
   if (Entry(library.api_, &aceb_api::destroy) == nullptr) return Missing("destroy");
 
-  std::vector<aceb_config_entry> entries;
-  entries.reserve(config.size());
-  for (const auto& [key, value] : config) {
-    entries.push_back({{key.data(), key.size()}, {value.data(), value.size()}});
-  }
+  const std::vector<aceb_config_entry> entries = AbiEntries(config);
   aceb_plugin* plugin = nullptr;
   ErrorBuffer error;
   const aceb_status status = create(&host, entries.data(), entries.size(), &plugin, error.get());
@@ -232,6 +238,16 @@ absl::Status PluginInstance::Stop(uint32_t grace_ms) {
   if (stop == nullptr) return Missing("stop");
   const aceb_status status = stop(plugin_, grace_ms);
   return FromAcebStatus(status, absl::StrCat("stop returned ", ToAbsl(StatusName(status))));
+}
+
+absl::Status PluginInstance::Reconfigure(const ConfigEntries& config) {
+  const auto reconfigure = Entry(api_, &aceb_api::reconfigure);
+  if (reconfigure == nullptr) return Missing("reconfigure");
+  const std::vector<aceb_config_entry> entries = AbiEntries(config);
+  ErrorBuffer error;
+  const aceb_status status = reconfigure(plugin_, entries.data(), entries.size(), error.get());
+  if (status == ACEB_OK) return absl::OkStatus();
+  return FromAcebStatus(status, Reason(error, "reconfigure", status));
 }
 
 std::string_view StatusName(aceb_status status) {

@@ -87,6 +87,10 @@ class PluginInstance {
   // between two calls.
   absl::StatusOr<std::string> Stats() const;
   absl::Status Stop(uint32_t grace_ms);
+  // ABI 1.1: replaces the configuration (the whole of it, as for Create). UnimplementedError, without
+  // calling anything, when the plugin's table ends before `reconfigure` (an ABI 1.0 plugin);
+  // ACEB_CONFIG_ERROR becomes InvalidArgumentError with the plugin's text.
+  absl::Status Reconfigure(const ConfigEntries& config);
 
   aceb_plugin* handle() const { return plugin_; }
 

@@ -101,7 +101,8 @@ TEST(PluginLibraryTest, OtherMajorVersionIsRefused) {
 
 TEST(PluginLibraryTest, NegotiatesAndExposesTheTable) {
   const PluginLibrary library = OpenFake();
-  EXPECT_EQ(library.api().struct_size, sizeof(aceb_api));
+  // The fake is an ABI 1.0 plugin: its table ends after destroy.
+  EXPECT_EQ(library.api().struct_size, offsetof(aceb_api, reconfigure));
   EXPECT_EQ(library.api().abi_major, ACEB_ABI_VERSION_MAJOR);
   EXPECT_EQ(library.path(), kFakePlugin);
   const aceb_api* api = nullptr;
@@ -197,6 +198,22 @@ TEST(PluginInstanceTest, ShortTableWithoutDestroyIsRefused) {
       PluginInstance::Create(*library, HostFor(&log), {});
   EXPECT_EQ(instance.status().code(), absl::StatusCode::kUnimplemented);
   EXPECT_THAT(instance.status().message(), HasSubstr("destroy"));
+}
+
+TEST(PluginInstanceTest, AnAbi10PluginIsNeverAskedToReconfigure) {
+  const PluginLibrary library = OpenFake();
+  LogRecorder log;
+  absl::StatusOr<PluginInstance> instance = PluginInstance::Create(library, HostFor(&log), {});
+  ASSERT_TRUE(instance.ok()) << instance.status();
+  ASSERT_TRUE(instance->Start().ok());
+  const absl::Status reconfigured = instance->Reconfigure({{"max_connections", "5"}});
+  EXPECT_EQ(reconfigured.code(), absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(reconfigured.message(), HasSubstr("reconfigure"));
+  // The fake's table holds a reconfigure beyond its struct_size, which would log if called.
+  std::lock_guard<std::mutex> lock(log.mutex);
+  for (const auto& [level, line] : log.lines) EXPECT_NE(line, "reconfigure called");
+  // The rest of the instance works as before.
+  EXPECT_EQ(instance->Publish("{}"), ACEB_OK);
 }
 
 TEST(PluginInstanceTest, InstanceKeepsTheLibraryLoadedAndMoves) {

@@ -16,6 +16,17 @@ namespace armorclaw::eventbus {
 namespace {
 
 using Setter = absl::Status (*)(std::string_view value, Config& config);
+// For a key that needs a restart: whether two configurations agree on it (as far as a restart matters).
+using Same = bool (*)(const Config& running, const Config& next);
+
+// One configuration key: how its value is read, and what a reconfiguration may do with it. A key added
+// without a reload class is kUnclassified, which config_test refuses.
+struct KeyRow {
+  std::string_view name;
+  Setter set;
+  Reload reload = Reload::kUnclassified;
+  Same same = nullptr;  // For kRestart and kRestartOnOff only.
+};
 
 absl::Status Invalid(std::string_view key, std::string_view value, std::string_view expected) {
   return absl::InvalidArgumentError(
@@ -91,9 +102,11 @@ constexpr int64_t kMaxCount = 1'000'000;
 constexpr int64_t kEnvelopeBytes = 1024;
 
 // One row per documented key (docs/configuration.md); the order is the documentation's.
-const std::array<std::pair<std::string_view, Setter>, 35> kKeys = {{
+const std::array<KeyRow, 35> kKeys = {{
     {"websocket_enabled",
-     [](std::string_view v, Config& c) { return SetBool("websocket_enabled", v, c.websocket_enabled); }},
+     [](std::string_view v, Config& c) { return SetBool("websocket_enabled", v, c.websocket_enabled); },
+     Reload::kRestart,
+     [](const Config& a, const Config& b) { return a.websocket_enabled == b.websocket_enabled; }},
     {"websocket_addr",
      [](std::string_view v, Config& c) {
        auto address = ParseListenAddress(v);
@@ -102,7 +115,9 @@ const std::array<std::pair<std::string_view, Setter>, 35> kKeys = {{
        }
        c.websocket_addr = *std::move(address);
        return absl::OkStatus();
-     }},
+     },
+     Reload::kRestart,
+     [](const Config& a, const Config& b) { return a.websocket_addr == b.websocket_addr; }},
     {"websocket_path",
      [](std::string_view v, Config& c) {
        const bool ok = !v.empty() && v.front() == '/' && v.size() <= 256 &&
@@ -112,65 +127,89 @@ const std::array<std::pair<std::string_view, Setter>, 35> kKeys = {{
        }
        c.websocket_path = std::string(v);
        return absl::OkStatus();
-     }},
+     },
+     Reload::kRestart,
+     [](const Config& a, const Config& b) { return a.websocket_path == b.websocket_path; }},
     {"max_subscribers",
      [](std::string_view v, Config& c) {
        return SetInt("max_subscribers", v, 1, kMaxCount, c.max_subscribers);
-     }},
+     },
+     Reload::kLive},
     {"inactivity_timeout",
      [](std::string_view v, Config& c) {
        return SetDuration("inactivity_timeout", v, absl::ZeroDuration(), absl::Hours(24 * 7),
                           c.inactivity_timeout);
-     }},
+     },
+     Reload::kLive},
     {"max_connections",
      [](std::string_view v, Config& c) {
        return SetInt("max_connections", v, 1, kMaxCount, c.max_connections);
-     }},
+     },
+     Reload::kLive},
     {"max_connections_per_address",
      [](std::string_view v, Config& c) {
        return SetInt("max_connections_per_address", v, 0, kMaxCount, c.max_connections_per_address);
-     }},
+     },
+     Reload::kLive},
     {"max_subscriptions_per_connection",
      [](std::string_view v, Config& c) {
        return SetInt("max_subscriptions_per_connection", v, 1, 10'000, c.max_subscriptions_per_connection);
-     }},
+     },
+     Reload::kLive},
     {"max_message_bytes",
      [](std::string_view v, Config& c) {
        return SetInt("max_message_bytes", v, 256, 16 << 20, c.max_message_bytes);
-     }},
+     },
+     Reload::kLive},
     {"handshake_timeout",
      [](std::string_view v, Config& c) {
        return SetDuration("handshake_timeout", v, absl::Milliseconds(100), absl::Minutes(10),
                           c.handshake_timeout);
-     }},
+     },
+     Reload::kLive},
     {"ping_interval",
-     [](std::string_view v, Config& c) { return SetPeriod("ping_interval", v, c.ping_interval); }},
+     [](std::string_view v, Config& c) { return SetPeriod("ping_interval", v, c.ping_interval); },
+     Reload::kLive},
     {"max_queue_bytes",
      [](std::string_view v, Config& c) {
        return SetInt("max_queue_bytes", v, 64 << 10, int64_t{1} << 32, c.max_queue_bytes);
-     }},
+     },
+     Reload::kLive},
     {"ingest_queue_events",
      [](std::string_view v, Config& c) {
        return SetInt("ingest_queue_events", v, 1, 10'000'000, c.ingest_queue_events);
-     }},
+     },
+     Reload::kRestart,
+     [](const Config& a, const Config& b) { return a.ingest_queue_events == b.ingest_queue_events; }},
     {"pii_scrubbing",
-     [](std::string_view v, Config& c) { return SetBool("pii_scrubbing", v, c.pii_scrubbing); }},
+     [](std::string_view v, Config& c) { return SetBool("pii_scrubbing", v, c.pii_scrubbing); },
+     Reload::kLive},
     {"subscribe_rate",
-     [](std::string_view v, Config& c) { return SetInt("subscribe_rate", v, 1, 10'000, c.subscribe_rate); }},
+     [](std::string_view v, Config& c) { return SetInt("subscribe_rate", v, 1, 10'000, c.subscribe_rate); },
+     Reload::kLive},
     {"max_event_bytes",
      [](std::string_view v, Config& c) {
        return SetInt("max_event_bytes", v, 1024, 16 << 20, c.max_event_bytes);
-     }},
+     },
+     Reload::kLive},
     {"auth_tokens_file",
-     [](std::string_view v, Config& c) { return SetPath("auth_tokens_file", v, c.auth_tokens_file); }},
+     [](std::string_view v, Config& c) { return SetPath("auth_tokens_file", v, c.auth_tokens_file); },
+     Reload::kLive},
     {"auth_jwt_secret_file",
-     [](std::string_view v, Config& c) { return SetPath("auth_jwt_secret_file", v, c.auth_jwt_secret_file); }},
+     [](std::string_view v, Config& c) { return SetPath("auth_jwt_secret_file", v, c.auth_jwt_secret_file); },
+     Reload::kLive},
     {"auth_jwt_audience",
-     [](std::string_view v, Config& c) { return SetClaim("auth_jwt_audience", v, c.auth_jwt_audience); }},
+     [](std::string_view v, Config& c) { return SetClaim("auth_jwt_audience", v, c.auth_jwt_audience); },
+     Reload::kLive},
     {"auth_jwt_issuer",
-     [](std::string_view v, Config& c) { return SetClaim("auth_jwt_issuer", v, c.auth_jwt_issuer); }},
-    {"tls_cert_file", [](std::string_view v, Config& c) { return SetPath("tls_cert_file", v, c.tls_cert_file); }},
-    {"tls_key_file", [](std::string_view v, Config& c) { return SetPath("tls_key_file", v, c.tls_key_file); }},
+     [](std::string_view v, Config& c) { return SetClaim("auth_jwt_issuer", v, c.auth_jwt_issuer); },
+     Reload::kLive},
+    {"tls_cert_file", [](std::string_view v, Config& c) { return SetPath("tls_cert_file", v, c.tls_cert_file); },
+     Reload::kRestartOnOff,
+     [](const Config& a, const Config& b) { return a.tls_cert_file.empty() == b.tls_cert_file.empty(); }},
+    {"tls_key_file", [](std::string_view v, Config& c) { return SetPath("tls_key_file", v, c.tls_key_file); },
+     Reload::kRestartOnOff,
+     [](const Config& a, const Config& b) { return a.tls_key_file.empty() == b.tls_key_file.empty(); }},
     {"allowed_origins",
      [](std::string_view v, Config& c) {
        auto policy = OriginPolicy::Parse(v);
@@ -181,17 +220,21 @@ const std::array<std::pair<std::string_view, Setter>, 35> kKeys = {{
        }
        c.allowed_origins = *std::move(policy);
        return absl::OkStatus();
-     }},
+     },
+     Reload::kLive},
     {"history_size",
-     [](std::string_view v, Config& c) { return SetInt("history_size", v, 0, kMaxCount, c.history_size); }},
+     [](std::string_view v, Config& c) { return SetInt("history_size", v, 0, kMaxCount, c.history_size); },
+     Reload::kLive},
     {"history_max_bytes",
      [](std::string_view v, Config& c) {
        return SetInt("history_max_bytes", v, 0, int64_t{1} << 34, c.history_max_bytes);
-     }},
+     },
+     Reload::kLive},
     {"max_replay_events",
      [](std::string_view v, Config& c) {
        return SetInt("max_replay_events", v, 0, kMaxCount, c.max_replay_events);
-     }},
+     },
+     Reload::kLive},
     {"metrics_addr",
      [](std::string_view v, Config& c) {
        if (v.empty()) {
@@ -205,15 +248,21 @@ const std::array<std::pair<std::string_view, Setter>, 35> kKeys = {{
        }
        c.metrics_addr = *std::move(address);
        return absl::OkStatus();
-     }},
+     },
+     Reload::kRestart,
+     [](const Config& a, const Config& b) { return a.metrics_addr == b.metrics_addr; }},
     {"enable_durable_log",
-     [](std::string_view v, Config& c) { return SetBool("enable_durable_log", v, c.enable_durable_log); }},
+     [](std::string_view v, Config& c) { return SetBool("enable_durable_log", v, c.enable_durable_log); },
+     Reload::kRestart,
+     [](const Config& a, const Config& b) { return a.enable_durable_log == b.enable_durable_log; }},
     {"durable_log_dir",
      [](std::string_view v, Config& c) {
        if (v.empty() || v.find('\0') != std::string_view::npos) return Invalid("durable_log_dir", v, "the path of a directory");
        c.durable_log_dir = std::string(v);
        return absl::OkStatus();
-     }},
+     },
+     Reload::kRestart,
+     [](const Config& a, const Config& b) { return a.durable_log_dir == b.durable_log_dir; }},
     {"max_log_file_size",
      [](std::string_view v, Config& c) {
        // 0 is the bridge's "default" (64 MiB); otherwise at least one largest record fits in a segment.
@@ -222,11 +271,15 @@ const std::array<std::pair<std::string_view, Setter>, 35> kKeys = {{
          return Invalid("max_log_file_size", v, "0 (64 MiB) or a size in bytes from 4096 to 1099511627776");
        }
        return status;
-     }},
+     },
+     Reload::kRestart,
+     [](const Config& a, const Config& b) { return a.max_log_file_size == b.max_log_file_size; }},
     {"durable_log_retention_bytes",
      [](std::string_view v, Config& c) {
        return SetInt("durable_log_retention_bytes", v, 0, int64_t{1} << 50, c.durable_log_retention_bytes);
-     }},
+     },
+     Reload::kRestart,
+     [](const Config& a, const Config& b) { return a.durable_log_retention_bytes == b.durable_log_retention_bytes; }},
     {"durable_log_fsync",
      [](std::string_view v, Config& c) {
        if (v == "always") {
@@ -239,16 +292,22 @@ const std::array<std::pair<std::string_view, Setter>, 35> kKeys = {{
          return Invalid("durable_log_fsync", v, "always, interval or never");
        }
        return absl::OkStatus();
-     }},
+     },
+     Reload::kRestart,
+     [](const Config& a, const Config& b) { return a.durable_log_fsync == b.durable_log_fsync; }},
     {"durable_log_fsync_interval",
      [](std::string_view v, Config& c) {
        return SetDuration("durable_log_fsync_interval", v, absl::Milliseconds(1), absl::Hours(1),
                           c.durable_log_fsync_interval);
-     }},
+     },
+     Reload::kRestart,
+     [](const Config& a, const Config& b) { return a.durable_log_fsync_interval == b.durable_log_fsync_interval; }},
     {"position_interval",
-     [](std::string_view v, Config& c) { return SetPeriod("position_interval", v, c.position_interval); }},
+     [](std::string_view v, Config& c) { return SetPeriod("position_interval", v, c.position_interval); },
+     Reload::kLive},
     {"console_enabled",
-     [](std::string_view v, Config& c) { return SetBool("console_enabled", v, c.console_enabled); }},
+     [](std::string_view v, Config& c) { return SetBool("console_enabled", v, c.console_enabled); },
+     Reload::kLive},
 }};
 
 // An address that listens on every interface, and so on any port of the same number.
@@ -289,7 +348,36 @@ absl::StatusOr<ListenAddress> ParseListenAddress(std::string_view text) {
 
 std::vector<std::string_view> ConfigKeys() {
   std::vector<std::string_view> keys;
-  for (const auto& [key, set] : kKeys) keys.push_back(key);
+  for (const KeyRow& row : kKeys) keys.push_back(row.name);
+  return keys;
+}
+
+Reload ReloadOf(std::string_view key) {
+  for (const KeyRow& row : kKeys) {
+    if (row.name == key) return row.reload;
+  }
+  return Reload::kUnclassified;
+}
+
+std::string_view ReloadName(Reload reload) {
+  switch (reload) {
+    case Reload::kLive:
+      return "live";
+    case Reload::kRestart:
+      return "restart";
+    case Reload::kRestartOnOff:
+      return "live; on/off: restart";
+    case Reload::kUnclassified:
+      break;
+  }
+  return "unclassified";
+}
+
+std::vector<std::string_view> KeysNeedingRestart(const Config& running, const Config& next) {
+  std::vector<std::string_view> keys;
+  for (const KeyRow& row : kKeys) {
+    if (row.same != nullptr && !row.same(running, next)) keys.push_back(row.name);
+  }
   return keys;
 }
 
@@ -298,8 +386,8 @@ absl::StatusOr<Config> ParseConfig(const ConfigEntries& entries,
   Config config;
   for (const auto& [key, value] : entries) {
     Setter setter = nullptr;
-    for (const auto& [known, set] : kKeys) {
-      if (known == key) setter = set;
+    for (const KeyRow& row : kKeys) {
+      if (row.name == key) setter = row.set;
     }
     if (setter == nullptr) {
       warn(absl::StrCat("unknown configuration key \"", absl::CEscape(key), "\" ignored"));

@@ -20,6 +20,7 @@ namespace armorclaw::eventbus {
 struct ListenAddress {
   std::string host;  // An IP literal ("0.0.0.0", "::1"); "localhost" is stored as "127.0.0.1".
   uint16_t port = 0;
+  bool operator==(const ListenAddress&) const = default;
 };
 
 // When the durable log's segment is made durable (fdatasync), on the log writer thread.
@@ -105,6 +106,21 @@ absl::StatusOr<Config> ParseConfig(const ConfigEntries& entries,
 
 // Every key ParseConfig knows, in the order of docs/configuration.md.
 std::vector<std::string_view> ConfigKeys();
+
+// What a reconfiguration of a running plugin (Plugin::Reconfigure) may do with a key's new value.
+enum class Reload {
+  kUnclassified,  // No key may stay so: config_test checks every key has a class.
+  kLive,          // Applied while running.
+  kRestart,       // A different value is refused: it takes a restart.
+  kRestartOnOff,  // Applied while running, but setting or clearing it (turning TLS on or off) is refused.
+};
+// The class of `key`; kUnclassified for a key ParseConfig does not know.
+Reload ReloadOf(std::string_view key);
+// As docs/configuration.md's reload table writes it: "live", "restart", "live; on/off: restart".
+std::string_view ReloadName(Reload reload);
+// The keys whose change from `running` to `next` a running plugin cannot apply, in the order of
+// ConfigKeys(); empty when it can apply all of `next`.
+std::vector<std::string_view> KeysNeedingRestart(const Config& running, const Config& next);
 
 // "HOST:PORT", "[IPV6]:PORT" or ":PORT".
 absl::StatusOr<ListenAddress> ParseListenAddress(std::string_view text);

@@ -221,6 +221,38 @@ TEST(ConfigTest, AnEnabledLogNeedsADirectory) {
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(config.status().message(), HasSubstr("durable_log_dir is not set"));
+TEST(ConfigReloadTest, EveryKeyHasAReloadClass) {
+  // A key added to the table without saying what a reconfiguration may do with it fails here.
+  for (std::string_view key : ConfigKeys()) EXPECT_NE(ReloadOf(key), Reload::kUnclassified) << key;
+  EXPECT_EQ(ReloadOf("no_such_key"), Reload::kUnclassified);
+}
+
+TEST(ConfigReloadTest, EachRestartKeyIsNamedWhenItChangesAndOnlyThen) {
+  const Config running = *Parse({{"tls_cert_file", "/a.pem"}, {"tls_key_file", "/a.key"}});
+  // A changed value of each key that is not live, one at a time.
+  const std::vector<std::pair<std::string, std::string>> changes = {
+      {"websocket_enabled", "false"},   {"websocket_addr", "0.0.0.0:9999"}, {"websocket_path", "/other"},
+      {"ingest_queue_events", "7"},     {"metrics_addr", "127.0.0.1:9464"},
+  };
+  for (const auto& [key, value] : changes) {
+    EXPECT_EQ(ReloadOf(key), Reload::kRestart) << key;
+    const Config next = *Parse({{"tls_cert_file", "/a.pem"}, {"tls_key_file", "/a.key"}, {key, value}});
+    EXPECT_THAT(KeysNeedingRestart(running, next), ::testing::ElementsAre(key));
+  }
+  // Other TLS files are live; TLS off is not, and both keys are named.
+  EXPECT_THAT(KeysNeedingRestart(running, *Parse({{"tls_cert_file", "/b.pem"}, {"tls_key_file", "/b.key"}})),
+              ::testing::IsEmpty());
+  EXPECT_THAT(KeysNeedingRestart(running, *Parse({})), ::testing::ElementsAre("tls_cert_file", "tls_key_file"));
+  // Every live key may change together.
+  const Config live = *Parse({{"tls_cert_file", "/a.pem"},
+                              {"tls_key_file", "/a.key"},
+                              {"max_subscribers", "5"},
+                              {"inactivity_timeout", "1m"},
+                              {"pii_scrubbing", "false"},
+                              {"auth_tokens_file", "/tokens"},
+                              {"allowed_origins", R"(["https://a.example"])"},
+                              {"history_size", "3"}});
+  EXPECT_THAT(KeysNeedingRestart(running, live), ::testing::IsEmpty());
 }
 
 TEST(ListenAddressTest, Forms) {

@@ -82,6 +82,20 @@ aceb_host ReadHost(const aceb_host* host) {
   return copy;
 }
 
+ConfigEntries ReadEntries(const aceb_config_entry* entries, size_t count) {
+  ConfigEntries config;
+  config.reserve(count);
+  for (size_t i = 0; i < count; ++i) config.emplace_back(View(entries[i].key), View(entries[i].value));
+  return config;
+}
+
+// A configuration refused (InvalidArgument) is ACEB_CONFIG_ERROR, whatever create or reconfigure found.
+aceb_status ReportConfig(const absl::Status& status, aceb_buffer* error) {
+  if (status.code() != absl::StatusCode::kInvalidArgument) return Report(status, error);
+  WriteBuffer(error, armorclaw::ToStd(status.message()));
+  return ACEB_CONFIG_ERROR;
+}
+
 aceb_status Create(const aceb_host* host, const aceb_config_entry* entries, size_t count, aceb_plugin** out,
                    aceb_buffer* error) {
   return Guarded(error, [&] {
@@ -91,13 +105,10 @@ aceb_status Create(const aceb_host* host, const aceb_config_entry* entries, size
       return ACEB_INVALID;
     }
     const aceb_host copy = ReadHost(host);
-    ConfigEntries config;
-    config.reserve(count);
-    for (size_t i = 0; i < count; ++i) config.emplace_back(View(entries[i].key), View(entries[i].value));
-    auto plugin = Plugin::Create(HostLog(copy.log, copy.host_context), config);
+    auto plugin = Plugin::Create(HostLog(copy.log, copy.host_context), ReadEntries(entries, count));
     if (!plugin.ok()) {
-      WriteBuffer(error, armorclaw::ToStd(plugin.status().message()));
-      return plugin.status().code() == absl::StatusCode::kInvalidArgument ? ACEB_CONFIG_ERROR : ACEB_INTERNAL;
+      const aceb_status status = ReportConfig(plugin.status(), error);
+      return status == ACEB_CONFIG_ERROR ? status : ACEB_INTERNAL;
     }
     *out = new aceb_plugin{*std::move(plugin)};
     return ACEB_OK;
@@ -151,9 +162,18 @@ aceb_status Destroy(aceb_plugin* plugin) {
   });
 }
 
+aceb_status Reconfigure(aceb_plugin* plugin, const aceb_config_entry* entries, size_t count, aceb_buffer* error) {
+  return Guarded(error, [&] {
+    if (plugin == nullptr || (entries == nullptr && count > 0)) {
+      return Report(absl::InvalidArgumentError("reconfigure: plugin is required, and entries when count > 0"), error);
+    }
+    return ReportConfig(plugin->impl->Reconfigure(ReadEntries(entries, count)), error);
+  });
+}
+
 constexpr aceb_api kApi = {
-    sizeof(aceb_api), ACEB_ABI_VERSION_MAJOR, ACEB_ABI_VERSION_MINOR, 0, Create, Start, ListenUrl,
-    Publish,          Stats,                  Stop,                   Destroy,
+    sizeof(aceb_api), ACEB_ABI_VERSION_MAJOR, ACEB_ABI_VERSION_MINOR, 0, Create, Start, ListenUrl, Publish, Stats,
+    Stop,             Destroy,                Reconfigure,
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <exception>
+#include <future>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -14,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "boost/asio/ip/address.hpp"
 #include "boost/asio/post.hpp"
+#include "common/string_view_compat.h"
 #include "plugin/event_ingest.h"
 #include "plugin/subscriber_id.h"
 #include "plugin/metrics/exposition.h"
@@ -78,10 +80,8 @@ absl::StatusOr<std::unique_ptr<DurableLog>> OpenDurableLog(const Config& config,
 absl::StatusOr<std::unique_ptr<Plugin>> Plugin::Create(HostLog log, const ConfigEntries& entries) {
   auto config = ParseConfig(entries, [&log](std::string_view warning) { log.Warn(warning); });
   if (!config.ok()) return config.status();
-  // Stamped before they are read: a file replaced after this is loaded again once the plugin runs.
-  FileWatch::Stamps auth_files_loaded = FileWatch::Read(Server::AuthenticationFiles(*config));
-  auto authenticator = Authenticator::Create(*config);
-  if (!authenticator.ok()) return authenticator.status();
+  auto authentication = LoadAuthentication(*config);
+  if (!authentication.ok()) return authentication.status();
   std::unique_ptr<DurableLog> durable_log;
   std::string epoch;
   if (config->enable_durable_log) {
@@ -96,26 +96,43 @@ absl::StatusOr<std::unique_ptr<Plugin>> Plugin::Create(HostLog log, const Config
       return absl::InternalError(absl::StrCat("cannot draw the epoch: ", error.what()));
     }
   }
-  std::optional<Scrubber> scrubber;
+  std::unique_ptr<const Scrubber> scrubber;
   if (config->pii_scrubbing) {
-    auto created = Scrubber::Create();
-    if (!created.ok()) return absl::InternalError(absl::StrCat("PII scrubber: ", created.status().message()));
-    scrubber.emplace(*std::move(created));
+    auto created = CreateScrubber();
+    if (!created.ok()) return created.status();
+    scrubber = *std::move(created);
   }
-  return std::unique_ptr<Plugin>(new Plugin(log, *std::move(config), std::move(epoch), *std::move(authenticator),
-                                            std::move(auth_files_loaded), std::move(scrubber),
-                                            std::move(durable_log)));
+  return std::unique_ptr<Plugin>(
+      new Plugin(log, *std::move(config), std::move(epoch), *std::move(authentication), std::move(scrubber),
+                 std::move(durable_log)));
 }
 
-Plugin::Plugin(HostLog log, Config config, std::string epoch, std::shared_ptr<const Authenticator> authenticator,
-               FileWatch::Stamps auth_files_loaded, std::optional<Scrubber> scrubber,
-               std::unique_ptr<DurableLog> durable_log)
+absl::StatusOr<Plugin::Authentication> Plugin::LoadAuthentication(const Config& config) {
+  // Stamped before they are read: a file replaced after this is loaded again once the plugin runs.
+  FileWatch::Stamps files_loaded = FileWatch::Read(Server::AuthenticationFiles(config));
+  auto authenticator = Authenticator::Create(config);
+  if (!authenticator.ok()) return authenticator.status();
+  return Authentication{*std::move(authenticator), std::move(files_loaded)};
+}
+
+absl::StatusOr<std::unique_ptr<const Scrubber>> Plugin::CreateScrubber() {
+  auto created = Scrubber::Create();
+  if (!created.ok()) return absl::InternalError(absl::StrCat("PII scrubber: ", created.status().message()));
+  return std::make_unique<const Scrubber>(*std::move(created));
+}
+
+Plugin::Plugin(HostLog log, Config config, std::string epoch, Authentication authentication,
+               std::unique_ptr<const Scrubber> scrubber, std::unique_ptr<DurableLog> durable_log)
     : log_(log),
       config_(std::move(config)),
+      websocket_enabled_(config_.websocket_enabled),
+      ingest_queue_events_(config_.ingest_queue_events),
+      max_event_bytes_(config_.max_event_bytes),
+      max_subscribers_(config_.max_subscribers),
       epoch_(std::move(epoch)),
-      authenticator_(std::move(authenticator)),
-      auth_files_loaded_(std::move(auth_files_loaded)),
-      scrubber_(std::move(scrubber)),
+      authentication_(std::move(authentication)),
+      scrubber_built_(std::move(scrubber)),
+      scrubber_(scrubber_built_.get()),
       io_(1),
       shutdown_signal_(io_),
       queue_(static_cast<size_t>(config_.ingest_queue_events),
@@ -182,13 +199,13 @@ absl::Status Plugin::Start() {
   std::string authentication;
   if (config_.websocket_enabled) {
     // Bound from this thread, so that a failure reaches the caller; served from the I/O thread.
-    auto server = Server::Listen(io_, config_, epoch_, authenticator_, auth_files_loaded_, log_, counters_,
-                                 [this] { return Stats(); }, log_writer_.get());
+    auto server = Server::Listen(io_, config_, epoch_, authentication_.authenticator, authentication_.files_loaded,
+                                 log_, counters_, [this] { return Stats(); }, log_writer_.get());
     if (!server.ok()) return server.status();
     server_ = *std::move(server);
     started = absl::StrCat("listening on ", server_->url());
-    if (authenticator_) {
-      authentication = absl::StrCat("authentication: ", authenticator_->Describe());
+    if (authentication_.authenticator) {
+      authentication = absl::StrCat("authentication: ", authentication_.authenticator->Describe());
     } else if (!asio::ip::make_address(config_.websocket_addr.host).is_loopback()) {
       authentication =
           "authentication is off (neither auth_tokens_file nor auth_jwt_secret_file is set) and the listener is "
@@ -205,7 +222,7 @@ absl::Status Plugin::Start() {
   log_.Info(started);
   if (!operator_listener.empty()) log_.Info(operator_listener);
   if (!authentication.empty()) {
-    if (authenticator_) {
+    if (authentication_.authenticator) {
       log_.Info(authentication);
     } else {
       log_.Warn(authentication);
@@ -219,7 +236,7 @@ absl::Status Plugin::StartOperatorListener() {
   OperatorServer::Probes probes{
       .metrics = [this] { return Metrics(); },
       // Ready while start's work stands and stop has not begun, and only when clients are served at all.
-      .ready = [this] { return config_.websocket_enabled && state_.load() == State::kRunning; },
+      .ready = [this] { return websocket_enabled_ && state_.load() == State::kRunning; },
       .heartbeat = &heartbeat_,
   };
   auto listener = OperatorServer::Listen(*config_.metrics_addr, std::move(probes));
@@ -274,12 +291,55 @@ absl::Status Plugin::Stop(absl::Duration grace) {
   return absl::OkStatus();
 }
 
+absl::Status Plugin::Reconfigure(const ConfigEntries& entries) {
+  if (state_.load() == State::kStopped) {
+    return absl::FailedPreconditionError("reconfigure: the plugin is stopped (after stop it can only be destroyed)");
+  }
+  auto next = ParseConfig(entries, [this](std::string_view warning) { log_.Warn(warning); });
+  if (!next.ok()) return next.status();
+  if (const std::vector<std::string_view> keys = KeysNeedingRestart(config_, *next); !keys.empty()) {
+    std::string named;
+    for (std::string_view key : keys) absl::StrAppend(&named, named.empty() ? "" : ", ", ToAbsl(key));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "reconfigure: ", named, " cannot change without a restart (restart the bridge for ",
+        keys.size() == 1 ? "it" : "them", "); nothing was changed"));
+  }
+  auto authentication = LoadAuthentication(*next);
+  if (!authentication.ok()) return authentication.status();
+  if (next->pii_scrubbing && !scrubber_built_) {
+    auto created = CreateScrubber();
+    if (!created.ok()) return created.status();
+    scrubber_built_ = *std::move(created);
+  }
+  if (state_.load() == State::kRunning && server_) {
+    // Applied between two handlers of the I/O thread, which owns the server. Stop never runs meanwhile (a
+    // lifecycle call, like this one), so the thread is there to answer.
+    std::promise<absl::Status> applied;
+    std::future<absl::Status> done = applied.get_future();
+    asio::post(io_, [&] {
+      try {
+        applied.set_value(server_->Reconfigure(*next, authentication->authenticator, authentication->files_loaded));
+      } catch (...) {
+        applied.set_exception(std::current_exception());
+      }
+    });
+    if (absl::Status status = done.get(); !status.ok()) return status;
+  }
+  max_event_bytes_.store(next->max_event_bytes, std::memory_order_relaxed);
+  max_subscribers_.store(next->max_subscribers, std::memory_order_relaxed);
+  scrubber_.store(next->pii_scrubbing ? scrubber_built_.get() : nullptr, std::memory_order_release);
+  config_ = *std::move(next);
+  authentication_ = *std::move(authentication);
+  log_.Info("configuration reloaded");
+  return absl::OkStatus();
+}
+
 absl::Status Plugin::Publish(std::string_view event_json) {
   if (state_.load(std::memory_order_acquire) != State::kRunning) {
     return absl::FailedPreconditionError("publish: the plugin is not running (before start or after stop)");
   }
-  auto event = PrepareEvent(event_json, static_cast<size_t>(config_.max_event_bytes), absl::Now(),
-                            scrubber_ ? &*scrubber_ : nullptr);
+  auto event = PrepareEvent(event_json, static_cast<size_t>(max_event_bytes_.load(std::memory_order_relaxed)),
+                            absl::Now(), scrubber_.load(std::memory_order_acquire));
   if (!event.ok()) {
     Increment(counters_.events_rejected_invalid);
     return event.status();
@@ -292,7 +352,7 @@ absl::Status Plugin::Publish(std::string_view event_json) {
     case IngestQueue::PushResult::kFull:
       Increment(counters_.events_rejected_busy);
       return absl::ResourceExhaustedError(
-          absl::StrCat("the ingest queue is full (ingest_queue_events = ", config_.ingest_queue_events, ")"));
+          absl::StrCat("the ingest queue is full (ingest_queue_events = ", ingest_queue_events_, ")"));
     case IngestQueue::PushResult::kClosed:
       break;
   }
@@ -326,7 +386,8 @@ absl::StatusOr<std::string> Plugin::ListenUrl() const {
 }
 
 StatsSnapshot Plugin::Snapshot() const {
-  return counters_.Snapshot(queue_.last_sequence(), queue_.depth(), config_.max_subscribers, config_.websocket_enabled);
+  return counters_.Snapshot(queue_.last_sequence(), queue_.depth(), max_subscribers_.load(std::memory_order_relaxed),
+                            websocket_enabled_);
 }
 
 std::string Plugin::Stats() const { return StatsJson(Snapshot()); }

@@ -41,6 +41,13 @@ class Plugin {
   // Host lifecycle calls, one at a time.
   absl::Status Start();
   absl::Status Stop(absl::Duration grace);
+  // Replaces the configuration, all or nothing (ABI 1.1 reconfigure). The entries are a whole new
+  // configuration, validated as Create validates them (same errors, InvalidArgument); a key whose change
+  // takes a restart (ReloadOf) is refused, each such key named, InvalidArgument; authentication files that
+  // do not load are refused as by Create. While running, returns once the I/O thread applies it; before
+  // start, it is what start will use. After stop: FailedPrecondition. A lifecycle call: never concurrent
+  // with Start, Stop or another Reconfigure; publish, stats and listen_url may run meanwhile.
+  absl::Status Reconfigure(const ConfigEntries& entries);
 
   // Any thread.
   absl::Status Publish(std::string_view event_json);
@@ -52,9 +59,17 @@ class Plugin {
  private:
   enum class State { kCreated, kRunning, kStopped };
 
-  Plugin(HostLog log, Config config, std::string epoch, std::shared_ptr<const Authenticator> authenticator,
-         FileWatch::Stamps auth_files_loaded, std::optional<Scrubber> scrubber,
-         std::unique_ptr<DurableLog> durable_log);
+  // The authenticator `config` asks for (null: authentication off), and the versions of its files that
+  // were read, stamped before reading them so that a file replaced meanwhile is loaded again by the watch.
+  struct Authentication {
+    std::shared_ptr<const Authenticator> authenticator;
+    FileWatch::Stamps files_loaded;
+  };
+  static absl::StatusOr<Authentication> LoadAuthentication(const Config& config);
+  static absl::StatusOr<std::unique_ptr<const Scrubber>> CreateScrubber();
+
+  Plugin(HostLog log, Config config, std::string epoch, Authentication authentication,
+         std::unique_ptr<const Scrubber> scrubber, std::unique_ptr<DurableLog> durable_log);
   // I/O thread: hands every waiting event to the index (the durable log off).
   void DrainIngest();
   // I/O thread: hands a batch to the index.
@@ -71,13 +86,26 @@ class Plugin {
   // Declared before the io_context: sessions still pending in it when it is destroyed refer to them.
   Counters counters_;
   const HostLog log_;
-  const Config config_;
+  // The configuration in force. Read and replaced by the host's lifecycle calls only (Start, Reconfigure);
+  // what other threads read of it is copied below.
+  Config config_;
+  // Keys no reconfiguration changes (Reload::kRestart), read by publish, stats and the operator thread.
+  const bool websocket_enabled_;
+  const int64_t ingest_queue_events_;
+  // Live keys read by publish and stats.
+  std::atomic<int64_t> max_event_bytes_;
+  std::atomic<int64_t> max_subscribers_;
   // Names this instance's history of sequence numbers, which starts at 1 with it (Hub::epoch), or the
   // durable log's, which goes on across restarts.
   const std::string epoch_;
-  const std::shared_ptr<const Authenticator> authenticator_;  // Null: authentication is off.
-  const FileWatch::Stamps auth_files_loaded_;                 // The versions authenticator_ was read from.
-  const std::optional<Scrubber> scrubber_;                    // Empty: pii_scrubbing is off.
+  // What Start hands the server; the server has its own once running.
+  Authentication authentication_;
+  // The scrubber, built the first time pii_scrubbing is on and kept until destruction, so that a publish
+  // still using it when scrubbing is turned off never sees it freed. Written by Create and Reconfigure.
+  std::unique_ptr<const Scrubber> scrubber_built_;
+  // What publish uses: scrubber_built_, or null while pii_scrubbing is off. One atomic load per publish,
+  // no reference count to contend on.
+  std::atomic<const Scrubber*> scrubber_;
   boost::asio::io_context io_;
   // A wait armed by start and cancelled by stop: it keeps the I/O thread running until then, and its
   // cancellation is how stop reaches that thread, with nothing to allocate (so stop cannot fail half-way).

@@ -18,6 +18,7 @@ packages=(
   clang libclang-rt-14-dev
   python3 python3-websockets
   prometheus  # promtool, which checks the /metrics exposition and the alert rules of operations.md
+  abigail-tools  # abidw/abidiff: the abi.abidiff check of the header against its 1.0 baseline (docs/abi.md)
   golang-go
   nodejs chromium
   dpkg-dev file help2man lintian

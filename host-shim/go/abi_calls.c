@@ -3,6 +3,7 @@
 #include "abi_calls.h"
 
 #include <dlfcn.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,6 +112,20 @@ aceb_status aceb_go_stats(const aceb_api* api, aceb_plugin* plugin, aceb_buffer*
 
 aceb_status aceb_go_listen_url(const aceb_api* api, aceb_plugin* plugin, aceb_buffer* out) {
   return api->listen_url(plugin, out);
+}
+
+aceb_status aceb_go_reconfigure(const aceb_api* api, aceb_plugin* plugin, const aceb_config_entry* entries,
+                                size_t count, int* absent, aceb_go_text* error) {
+  /* The ABI's rule for appended functions: present only when struct_size covers them. */
+  *absent = api->struct_size < offsetof(aceb_api, reconfigure) + sizeof api->reconfigure;
+  if (*absent) {
+    static const char kAbsent[] = "the plugin speaks ABI 1.0, which has no reconfigure";
+    copy_text(kAbsent, sizeof kAbsent - 1, 0, error);
+    return ACEB_INVALID;
+  }
+  char text[kErrorCapacity];
+  aceb_buffer buffer = {text, sizeof text, 0};
+  return keep_error(api->reconfigure(plugin, entries, count, &buffer), &buffer, error);
 }
 
 aceb_status aceb_go_stop(const aceb_api* api, aceb_plugin* plugin, uint32_t grace_ms) {

@@ -37,6 +37,10 @@ aceb_status aceb_go_publish(const aceb_api* api, aceb_plugin* plugin, const char
                             aceb_go_text* error);
 aceb_status aceb_go_stats(const aceb_api* api, aceb_plugin* plugin, aceb_buffer* out);
 aceb_status aceb_go_listen_url(const aceb_api* api, aceb_plugin* plugin, aceb_buffer* out);
+/* ABI 1.1 reconfigure. A table whose struct_size ends before it (an ABI 1.0 plugin) is not called:
+ * returns ACEB_INVALID with *error saying so and sets *absent to 1. */
+aceb_status aceb_go_reconfigure(const aceb_api* api, aceb_plugin* plugin, const aceb_config_entry* entries,
+                                size_t count, int* absent, aceb_go_text* error);
 aceb_status aceb_go_stop(const aceb_api* api, aceb_plugin* plugin, uint32_t grace_ms);
 aceb_status aceb_go_destroy(const aceb_api* api, aceb_plugin* plugin);
 

@@ -102,6 +102,28 @@ func (b *Bus) Start() error {
 	})
 }
 
+// Reconfigure replaces the configuration of a created or running bus with entries, the whole new
+// configuration as for Create (a key left out takes its default); it returns once the new values are in
+// force (ABI 1.1). All or nothing: ErrConfig when a value is invalid or when a key that takes a restart
+// would change (websocket_addr, websocket_path, websocket_enabled, TLS on or off, ingest_queue_events,
+// metrics_addr; the text names each), and nothing changed. ErrNotSupported when the plugin speaks ABI 1.0
+// (its table ends before reconfigure, which is then not called); ErrBadState after Stop.
+// Not concurrent with Start or Stop (it waits for them).
+func (b *Bus) Reconfigure(entries []Entry) error {
+	config, free := cEntries(entries)
+	defer free()
+	return b.withLifecycle(func(plugin *C.aceb_plugin) error {
+		var absent C.int
+		var failure C.aceb_go_text
+		status := C.aceb_go_reconfigure(b.api, plugin, config, C.size_t(len(entries)), &absent, &failure)
+		text := takeText(&failure)
+		if absent != 0 {
+			return &Error{Op: "reconfigure", Status: Status(status), Message: text, unsupported: true}
+		}
+		return statusError("reconfigure", status, text)
+	})
+}
+
 // Publish hands one event (a JSON object, such as the bridge's MatrixEvent marshalled) to the bus.
 // It never blocks and copies the bytes before it returns. Each accepted event gets the next
 // sequence number, in the order the calls took it, so call it from one goroutine to keep an order.

@@ -425,3 +425,41 @@ func TestCloseWhilePublishingIsSafe(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestReconfigureAppliesLiveKeysAndRefusesRestartKeys(t *testing.T) {
+	lines := newLogLines()
+	bus := createBus(t, lines.log)
+	if err := bus.Start(); err != nil {
+		t.Fatal(err)
+	}
+	base := []Entry{{"websocket_addr", "127.0.0.1:0"}, {"ping_interval", "0s"}}
+	if err := bus.Reconfigure(append(base, Entry{"max_subscribers", "7"})); err != nil {
+		t.Fatalf("Reconfigure(max_subscribers = 7) = %v", err)
+	}
+	lines.await(t, "configuration reloaded")
+	stats, err := bus.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(stats["max_subscribers"]) != "7" {
+		t.Errorf("max_subscribers in the stats = %v after the reconfiguration, want 7", stats["max_subscribers"])
+	}
+	err = bus.Reconfigure(append(base, Entry{"websocket_path", "/elsewhere"}, Entry{"max_subscribers", "9"}))
+	var refused *Error
+	if !errors.Is(err, ErrConfig) || !errors.As(err, &refused) || refused.Op != "reconfigure" ||
+		!strings.Contains(refused.Message, "websocket_path cannot change without a restart") {
+		t.Fatalf("Reconfigure(websocket_path) = %v, want ErrConfig from reconfigure naming websocket_path", err)
+	}
+	if errors.Is(err, ErrNotSupported) {
+		t.Errorf("a refused configuration matches ErrNotSupported: %v", err)
+	}
+	if stats, _ := bus.Stats(); fmt.Sprint(stats["max_subscribers"]) != "7" {
+		t.Errorf("max_subscribers = %v after a refused reconfiguration, want 7 still", stats["max_subscribers"])
+	}
+	if err := bus.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := bus.Reconfigure(base); !errors.Is(err, ErrBadState) {
+		t.Errorf("Reconfigure after Stop = %v, want ErrBadState", err)
+	}
+}

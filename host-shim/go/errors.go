@@ -52,6 +52,8 @@ type Error struct {
 	Op      string // "create", "start", "publish", ...; empty for the sentinels
 	Status  Status
 	Message string
+	// The plugin's ABI lacks the function (ErrNotSupported); Status is then ACEB_INVALID.
+	unsupported bool
 }
 
 func (e *Error) Error() string {
@@ -69,6 +71,9 @@ func (e *Error) Error() string {
 // errors.Is(err, ErrBusy) holds for every ACEB_BUSY the plugin returns.
 func (e *Error) Is(target error) bool {
 	sentinel, ok := target.(*Error)
+	if ok && sentinel == ErrNotSupported {
+		return e.unsupported
+	}
 	return ok && sentinel.Op == "" && sentinel.Message == "" && sentinel.Status == e.Status
 }
 
@@ -82,6 +87,10 @@ var (
 	ErrVersionMismatch = &Error{Status: StatusVersionMismatch} // Open: the plugin does not speak ABI 1.x
 	ErrInternal        = &Error{Status: StatusInternal}        // a bug or resource exhaustion in the plugin
 )
+
+// ErrNotSupported matches a call of a function the plugin's ABI version does not have (Reconfigure on
+// an ABI 1.0 plugin): nothing was called.
+var ErrNotSupported = &Error{Status: StatusInvalid, Message: "the plugin's ABI version lacks this function", unsupported: true}
 
 // ErrClosed is returned by every method of a Bus after Close. It also matches ErrBadState, because
 // for a caller such as the bridge's relay both mean "the bus no longer takes events".

@@ -151,6 +151,23 @@ func stopEventBus(bus *aceb.Bus) {
 
 // doc:end
 
+// doc:begin reload
+// reloadEventBus hands a reloaded [eventbus] table to the running bus. A refusal leaves the running
+// configuration as it was.
+func reloadEventBus(bus *aceb.Bus, entries []aceb.Entry) {
+	switch err := bus.Reconfigure(entries); {
+	case err == nil:
+	case errors.Is(err, aceb.ErrConfig):
+		log.Printf("eventbus: new configuration refused, the running one stays: %v", err)
+	case errors.Is(err, aceb.ErrNotSupported):
+		log.Printf("eventbus: this plugin (ABI 1.0) cannot reload; restart the bridge to apply it")
+	default:
+		log.Printf("eventbus: reconfigure: %v", err)
+	}
+}
+
+// doc:end
+
 func ExampleOpen() {
 	table := map[string]any{"websocket_addr": "0.0.0.0:8444", "max_subscribers": int64(100)}
 	bus, err := startEventBus("/usr/lib/armorclaw/armorclaw-eventbus.so", table)

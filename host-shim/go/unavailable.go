@@ -24,4 +24,5 @@ func (b *Bus) ListenURL() (string, error)                            { return ""
 func (b *Bus) StatsJSON() ([]byte, error)                            { return nil, ErrUnavailable }
 func (b *Bus) Stats() (map[string]any, error)                        { return nil, ErrUnavailable }
 func (b *Bus) Stop(ctx context.Context) error                        { return ErrUnavailable }
+func (b *Bus) Reconfigure(entries []Entry) error                     { return ErrUnavailable }
 func (b *Bus) Close() error                                          { return nil }

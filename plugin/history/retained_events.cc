@@ -21,6 +21,16 @@ void RetainedEvents::Append(EventPtr event) {
   bytes_ += bytes;
   // An event larger than max_bytes on its own leaves nothing behind, itself included: the history then
   // starts after it, which "earliest" tells a resuming client.
+  Trim();
+}
+
+void RetainedEvents::SetBounds(size_t max_events, size_t max_bytes) {
+  max_events_ = max_events;
+  max_bytes_ = max_bytes;
+  Trim();
+}
+
+void RetainedEvents::Trim() {
   while (!events_.empty() && (events_.size() > max_events_ || bytes_ > max_bytes_)) {
     bytes_ -= BytesOf(*events_.front());
     events_.pop_front();

@@ -20,6 +20,8 @@ class RetainedEvents {
   // `event` is the newest: its sequence is above every retained one. When it does not follow the newest
   // retained one, the history starts again with it.
   void Append(EventPtr event);
+  // New bounds (a reconfiguration): the oldest events go until the retained ones are within them.
+  void SetBounds(size_t max_events, size_t max_bytes);
 
   // The oldest retained sequence; with nothing retained, the one after `head` (the next to come), so
   // that "everything after earliest - 1" always names what is here.
@@ -41,8 +43,11 @@ class RetainedEvents {
   static size_t BytesOf(const Event& event) { return event.frame.size(); }
 
  private:
-  const size_t max_events_;
-  const size_t max_bytes_;
+  // Drops the oldest events until the rest are within the bounds.
+  void Trim();
+
+  size_t max_events_;
+  size_t max_bytes_;
   std::deque<EventPtr> events_;
   size_t bytes_ = 0;
 };

@@ -34,6 +34,17 @@ TEST(RetainedEventsTest, KeepsTheLastMaxEventsOldestDroppedFirst) {
   EXPECT_THAT(SequencesAfter(history, 0), ElementsAre(3, 4, 5));
 }
 
+TEST(RetainedEventsTest, NewBoundsTrimAtOnceAndHoldAfterwards) {
+  RetainedEvents history(10, 1 << 20);
+  for (uint64_t sequence = 1; sequence <= 6; ++sequence) history.Append(MakeEvent(sequence));
+  history.SetBounds(4, 250);  // The byte bound is the tighter one: two 100-byte frames.
+  EXPECT_THAT(SequencesAfter(history, 0), ElementsAre(5, 6));
+  EXPECT_EQ(history.bytes(), 200u);
+  history.SetBounds(3, 1 << 20);
+  for (uint64_t sequence = 7; sequence <= 9; ++sequence) history.Append(MakeEvent(sequence));
+  EXPECT_THAT(SequencesAfter(history, 0), ElementsAre(7, 8, 9));
+}
+
 TEST(RetainedEventsTest, ByteBoundDropsOldestUntilTheFramesFit) {
   RetainedEvents history(100, 250);
   history.Append(MakeEvent(1, 100));

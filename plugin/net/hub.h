@@ -36,7 +36,9 @@ struct Hub {
         sockets_by_address(static_cast<size_t>(config.max_connections_per_address)),
         history(static_cast<size_t>(config.history_size), static_cast<size_t>(config.history_max_bytes)) {}
 
-  const Config config;
+  // Replaced whole by a reconfiguration (Server::Reconfigure) between two handlers, so every check reads
+  // the values in force; what a session fixed at its start it adjusts then (Session::Reconfigured).
+  Config config;
   // Names the unbroken history of sequence numbers this plugin instance dispatches (subscribe's "since").
   const std::string epoch;
   // Null: authentication is off. Replaced when the files change (Server::ReloadAuthentication).

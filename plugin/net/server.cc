@@ -123,11 +123,64 @@ void Server::ReloadAuthentication() {
                                 authenticator.status().message()));
     return;
   }
-  hub_->authenticator = *std::move(authenticator);
+  InstallAuthenticator(*std::move(authenticator));
+}
+
+void Server::InstallAuthenticator(std::shared_ptr<const Authenticator> authenticator) {
+  hub_->authenticator = std::move(authenticator);
   Increment(hub_->counters.auth_reloads);
-  hub_->log.Info(absl::StrCat("authentication reloaded: ", hub_->authenticator->Describe()));
+  hub_->log.Info(absl::StrCat("authentication reloaded: ",
+                              hub_->authenticator ? hub_->authenticator->Describe() : "off"));
   const std::vector<Session*> sessions(hub_->sessions.begin(), hub_->sessions.end());
   for (Session* session : sessions) session->Recheck();
+}
+
+absl::Status Server::Reconfigure(const Config& next, std::shared_ptr<const Authenticator> authenticator,
+                                 FileWatch::Stamps auth_files_loaded) {
+  const Config& running = hub_->config;
+  // TLS is on in both (its on/off needs a restart); another pair of files is loaded before anything changes.
+  std::shared_ptr<asio::ssl::context> tls;
+  std::vector<std::string> tls_files{next.tls_cert_file, next.tls_key_file};
+  FileWatch::Stamps tls_loaded;
+  if (hub_->tls && (next.tls_cert_file != running.tls_cert_file || next.tls_key_file != running.tls_key_file)) {
+    tls_loaded = FileWatch::Read(tls_files);
+    auto loaded = LoadTls(next);
+    if (!loaded.ok()) return absl::InvalidArgumentError(loaded.status().message());
+    tls = *std::move(loaded);
+  }
+  const bool authentication_changed =
+      next.auth_tokens_file != running.auth_tokens_file || next.auth_jwt_secret_file != running.auth_jwt_secret_file ||
+      next.auth_jwt_audience != running.auth_jwt_audience || next.auth_jwt_issuer != running.auth_jwt_issuer;
+  const bool position_interval_changed = next.position_interval != running.position_interval;
+  // Nothing below fails but for lack of memory.
+  hub_->config = next;
+  hub_->sockets_by_address.set_limit(static_cast<size_t>(next.max_connections_per_address));
+  hub_->history.SetBounds(static_cast<size_t>(next.history_size), static_cast<size_t>(next.history_max_bytes));
+  RecordHistory();
+  if (position_interval_changed) {
+    // The next positions go out one new interval from now (none while it is 0).
+    position_timer_.cancel();
+    if (next.position_interval != absl::ZeroDuration() && acceptor_.is_open()) ArmPositionTimer();
+  }
+  if (tls) {
+    hub_->tls = std::move(tls);
+    tls_watch_->Rewatch(std::move(tls_files), std::move(tls_loaded));
+    Increment(hub_->counters.tls_reloads);
+    hub_->log.Info("TLS certificate reloaded: new connections get the new one");
+  }
+  if (authentication_changed) {
+    if (auth_watch_) {
+      auth_watch_->Rewatch(AuthenticationFiles(next), std::move(auth_files_loaded));
+    } else if (authenticator) {
+      Server* const watcher = this;
+      auth_watch_.emplace(io_, AuthenticationFiles(next), std::move(auth_files_loaded),
+                          [watcher] { watcher->ReloadAuthentication(); });
+      if (acceptor_.is_open()) auth_watch_->Start();
+    }
+    InstallAuthenticator(std::move(authenticator));
+  }
+  for (Session* session : hub_->sessions) session->Reconfigured();
+  return absl::OkStatus();
 }
 
 void Server::ReloadTls() {

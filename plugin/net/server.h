@@ -60,6 +60,14 @@ class Server {
   // `grace` are dropped (with a warning). Afterwards nothing of the server's is left pending on the I/O
   // context, so that its run() returns.
   void Shutdown(absl::Duration grace);
+  // A reconfiguration (Plugin::Reconfigure): `next` differs from the running configuration only in keys
+  // that apply live (KeysNeedingRestart is empty). `authenticator` and `auth_files_loaded` were built from
+  // `next` (and are null/empty when it turns authentication off). Loads a changed TLS pair first: if it
+  // does not load, fails with InvalidArgument and nothing changes. Otherwise every limit applies from the
+  // next check on, open connections stay (see docs/operations.md, "Reloading the configuration"), and
+  // changed authentication is installed as a reload of the files is.
+  absl::Status Reconfigure(const Config& next, std::shared_ptr<const Authenticator> authenticator,
+                           FileWatch::Stamps auth_files_loaded);
 
  private:
   Server(boost::asio::io_context& io, std::shared_ptr<Hub> hub);
@@ -70,6 +78,8 @@ class Server {
   // The authentication files changed: the new tokens and secret apply to new connections, and every
   // session checks its token again. If they do not load, the previous ones stay.
   void ReloadAuthentication();
+  // Puts `authenticator` in force for new connections and has every session check its token again.
+  void InstallAuthenticator(std::shared_ptr<const Authenticator> authenticator);
   // The certificate or key changed: new connections get the new pair; open ones keep theirs. If the
   // pair does not load (one file replaced, not yet the other), the previous one stays.
   void ReloadTls();

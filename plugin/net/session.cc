@@ -75,9 +75,7 @@ void Session::Start() {
   Corked().set_histograms(&hub_->counters.publish_to_socket_ns, &hub_->counters.write_batch_bytes);
   // The one bound on what waits for this client, whoever wrote it. The callback runs inside a write (ours
   // or Beast's), while the session is alive.
-  Corked().Limit(static_cast<size_t>(hub_->config.max_queue_bytes), [this] {
-    if (!closing_) CutSlowConsumer();
-  });
+  LimitQueue();
   // The TLS handshake and the HTTP request come before Beast's websocket timeouts apply: they have a
   // deadline of their own.
   timer_.expires_after(ToChrono(hub_->config.handshake_timeout));
@@ -176,8 +174,44 @@ void Session::Authenticate(const http::request<http::empty_body>& request) {
   }
 }
 
+void Session::LimitQueue() {
+  Corked().Limit(static_cast<size_t>(hub_->config.max_queue_bytes), [this] {
+    if (!closing_) CutSlowConsumer();
+  });
+}
+
+void Session::Reconfigured() {
+  // A closing connection keeps the room it was given for its goodbye.
+  if (closing_) return;
+  // A queue already over a lowered bound is cut by the next write that finds no room.
+  LimitQueue();
+  subscribe_budget_.SetRate(static_cast<double>(hub_->config.subscribe_rate));
+  if (!open_) return;  // The upgrade reads the rest when it gets there.
+  ws_.read_message_max(static_cast<size_t>(hub_->config.max_message_bytes));
+  // A shorter ping interval takes effect now rather than after the wait already armed.
+  if (hub_->config.ping_interval != absl::ZeroDuration()) {
+    next_ping_ = std::min(next_ping_, Clock::now() + ToChrono(hub_->config.ping_interval));
+  }
+  ArmTimer();
+}
+
 void Session::Recheck() {
-  if (closing_ || !identity_) return;
+  if (closing_) return;
+  if (!identity_) {
+    // Authentication was turned on: a connection that came in without a token has none to show.
+    if (hub_->authenticator && admitted_ && auth_refusal_.empty()) {
+      auth_refusal_ = "authentication required";
+      if (open_) {
+        Increment(hub_->counters.tokens_revoked);
+        hub_->log.Info(absl::StrCat("closing ", peer_, ": authentication turned on and it has no token"));
+        Send(SharedMessage(ErrorMessage(error_code::kUnauthorized, auth_refusal_)));
+        Close({websocket::close_code::policy_error, auth_refusal_});
+      }
+    }
+    return;
+  }
+  // Authentication was turned off: the connection keeps what its token gave it until it reconnects.
+  if (!hub_->authenticator) return;
   const absl::Time now = absl::Now();
   if (now >= identity_->expires) return;  // The timer closes it as expired.
   auto identity = hub_->authenticator->Authenticate(token_, now);

@@ -46,6 +46,9 @@ class Session final : public std::enable_shared_from_this<Session>, public Event
   // The authentication files were reloaded: closes the connection, after an unauthorized error, if the
   // new hub->authenticator refuses its token or gives it other rooms.
   void Recheck();
+  // The hub's configuration was replaced: what this connection fixed when it began (its queue bound, its
+  // largest message, its subscribe rate, its timer) follows the new values. Its subscriptions stay.
+  void Reconfigured();
   // Server shutdown: a close frame 1001 "going away" to an open connection, a plain close otherwise.
   void GoAway();
   // Last resort at the end of the shutdown grace period: closes the socket, which ends every operation.
@@ -95,6 +98,8 @@ class Session final : public std::enable_shared_from_this<Session>, public Event
   // The token stopped admitting the connection: an unauthorized error saying `reason`, then 1008.
   void CloseForToken(std::string_view reason, std::atomic<uint64_t>& counter);
   void CutSlowConsumer();
+  // Bounds what waits for this client by max_queue_bytes.
+  void LimitQueue();
   // Frees the session's subscriptions and its place under max_connections, once. The session leaves
   // hub->sessions only when it is destroyed, i.e. when its last operation has finished.
   void Release();

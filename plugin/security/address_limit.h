@@ -28,9 +28,11 @@ class AddressLimit {
   void Remove(const Key& key);
   size_t CountFor(const Key& key) const;
   size_t limit() const { return limit_; }
+  // A new limit (a reconfiguration): addresses already over it keep their sockets and get no new one.
+  void set_limit(size_t limit) { limit_ = limit; }
 
  private:
-  const size_t limit_;
+  size_t limit_;
   std::unordered_map<Key, size_t> counts_;  // Stays whole when an insert runs out of memory.
 };
 

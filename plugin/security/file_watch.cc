@@ -25,6 +25,12 @@ void FileWatch::Stop() {
   timer_.cancel();
 }
 
+void FileWatch::Rewatch(std::vector<std::string> paths, Stamps loaded) {
+  paths_ = std::move(paths);
+  reported_ = std::move(loaded);
+  seen_ = reported_;
+}
+
 FileWatch::Stamps FileWatch::Read(const std::vector<std::string>& paths) {
   Stamps stamps;
   for (const std::string& path : paths) {

@@ -45,12 +45,16 @@ class FileWatch {
   // has already completed and is queued: a watch left polling would keep the I/O thread from finishing.
   void Start();
   void Stop();
+  // I/O thread: watches `paths` instead from now on (a reconfiguration named other files); `loaded` are
+  // their versions when they were read. Replaces the watched list rather than the watch, so that no poll
+  // already queued can outlive what it polls.
+  void Rewatch(std::vector<std::string> paths, Stamps loaded);
 
  private:
   void Poll();
 
   boost::asio::steady_timer timer_;
-  const std::vector<std::string> paths_;
+  std::vector<std::string> paths_;
   const std::function<void()> on_change_;
   Stamps reported_;  // The versions last reported (at first: those loaded).
   Stamps seen_;      // The versions at the last poll.

@@ -16,9 +16,14 @@ class TokenBucket {
   // Takes a token at `now`. When there is none, returns false and sets `retry_after` to the wait until
   // the next one.
   bool TryTake(Clock::time_point now, std::chrono::milliseconds& retry_after);
+  // A new rate (a reconfiguration): the tokens saved up so far are kept, up to the new burst.
+  void SetRate(double rate) {
+    rate_ = rate;
+    if (tokens_ > rate_) tokens_ = rate_;
+  }
 
  private:
-  const double rate_;
+  double rate_;
   double tokens_;
   Clock::time_point updated_;
 };

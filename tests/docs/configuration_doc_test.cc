@@ -22,6 +22,7 @@ using docs::Lines;
 using docs::MatchesPlaceholders;
 using docs::NumberWord;
 using docs::ReadSource;
+using docs::Section;
 
 std::string ConfigurationDoc() { return ReadSource("docs/configuration.md"); }
 
@@ -91,6 +92,21 @@ TEST(ConfigurationDocTest, TheKeyTableListsEveryKeyInThePluginsOrder) {
   std::vector<std::string> known;
   for (std::string_view key : ConfigKeys()) known.emplace_back(key);
   EXPECT_EQ(TableKeys(ConfigurationDoc()), known);
+}
+
+TEST(ConfigurationDocTest, TheReloadTableGivesEveryKeyItsClassInThePluginsOrder) {
+  // Rows "| `key` | class |" of the section, against the class the plugin's key table gives each key.
+  const std::string section = Section(ConfigurationDoc(), "## Reloading the configuration");
+  std::vector<std::pair<std::string, std::string>> documented;
+  for (const std::string& line : Lines(section)) {
+    if (!line.starts_with("| `")) continue;
+    const size_t key_end = line.find('`', 3);
+    const size_t class_start = line.find("| ", key_end) + 2;
+    documented.emplace_back(line.substr(3, key_end - 3), line.substr(class_start, line.rfind(" |") - class_start));
+  }
+  std::vector<std::pair<std::string, std::string>> classes;
+  for (std::string_view key : ConfigKeys()) classes.emplace_back(key, ReloadName(ReloadOf(key)));
+  EXPECT_EQ(documented, classes);
 }
 
 TEST(ConfigurationDocTest, EveryTomlExampleIsAccepted) {

@@ -64,6 +64,10 @@ RunningPlugin::RunningPlugin(const host::ConfigEntries& config)
   url_ = ValueOrThrow(instance_.ListenUrl());
 }
 
+absl::Status RunningPlugin::Reconfigure(const host::ConfigEntries& config) {
+  return instance_.Reconfigure(WithTestDefaults(config));
+}
+
 void RunningPlugin::Publish(std::string_view event_json) {
   std::string error;
   aceb_status status;

@@ -36,6 +36,9 @@ class RunningPlugin {
   explicit RunningPlugin(const host::ConfigEntries& config = {});
 
   const std::string& url() const { return url_; }
+  // Reconfigures through the .so's ABI 1.1 `reconfigure`: `config` is the whole new configuration, after
+  // the same test defaults as the constructor's (so that websocket_addr, which takes a restart, stays).
+  absl::Status Reconfigure(const host::ConfigEntries& config);
   // Publishes and expects ACEB_OK (retrying while ACEB_BUSY).
   void Publish(std::string_view event_json);
   host::PluginInstance& instance() { return instance_; }

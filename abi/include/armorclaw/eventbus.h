@@ -19,6 +19,11 @@
  *     older or newer peer works: fields it does not know are zero.
  *   - Status codes are never renumbered. Released functions are frozen; a changed signature is a
  *     new `_v2` entry appended to `aceb_api`.
+ *   - A function appended to `aceb_api` exists only when the plugin's `struct_size` covers it: before
+ *     calling one, a host checks
+ *         api->struct_size >= offsetof(aceb_api, FIELD) + sizeof(api->FIELD)
+ *     (for example FIELD = reconfigure, added in 1.1). A 1.0 plugin's table ends after `destroy`.
+ *   - History: 1.0 create .. destroy; 1.1 appends `reconfigure`.
  *
  * Ownership
  *   - Everything the host passes in (strings, arrays, structs) is borrowed for the duration of the
@@ -30,8 +35,8 @@
  *     until the shared object is unloaded.
  *
  * Threading
- *   - create, start, stop and destroy are called by the host one at a time (never concurrently
- *     with each other, never from inside a callback).
+ *   - create, start, stop, reconfigure and destroy are called by the host one at a time (never
+ *     concurrently with each other, never from inside a callback).
  *   - publish, stats and listen_url are thread-safe: any host thread may call them at any time
  *     between create and destroy, concurrently with each other and with start/stop. publish never
  *     blocks on I/O or on clients.
@@ -60,7 +65,7 @@ extern "C" {
 
 /* The ABI version this header describes. Major changes break compatibility; minor ones only append. */
 #define ACEB_ABI_VERSION_MAJOR 1u
-#define ACEB_ABI_VERSION_MINOR 0u
+#define ACEB_ABI_VERSION_MINOR 1u
 
 /* The name of the one symbol the shared object exports. */
 #define ACEB_ENTRY_SYMBOL "aceb_negotiate"
@@ -77,8 +82,9 @@ typedef int32_t aceb_status;
                                       listen_url while not listening. Harmless: nothing changed. */
 #define ACEB_BUFFER_TOO_SMALL 4    /* stats/listen_url: the output did not fit; `size` of the buffer
                                       now holds the number of bytes needed. */
-#define ACEB_CONFIG_ERROR 5        /* create: a configuration value is invalid. The error text names
-                                      the key and the value. */
+#define ACEB_CONFIG_ERROR 5        /* create, reconfigure: a configuration value is invalid (the error
+                                      text names the key and the value), or reconfigure would change a
+                                      key that takes a restart (the text names each such key). */
 #define ACEB_IO_ERROR 6            /* start: the listener could not be set up (address in use,
                                       permission denied, ...). The error text says which address. */
 #define ACEB_VERSION_MISMATCH 7    /* aceb_negotiate: the host's major ABI version is not supported. */
@@ -182,6 +188,21 @@ typedef struct aceb_api {
    * invalid afterwards. No other call on this instance may be in progress or follow.
    * Returns ACEB_OK; ACEB_INVALID for a null plugin. */
   aceb_status (*destroy)(aceb_plugin* plugin);
+
+  /* ---- ABI 1.1: present only when struct_size covers it (see Compatibility rules). ---- */
+
+  /* Replaces the configuration while the plugin runs (or, before start, the one start will use). The
+   * entries are the whole new configuration, as for create: a key left out takes its default. All or
+   * nothing: every value is validated first, with create's errors; a key whose change needs a restart
+   * (websocket_addr, websocket_path, websocket_enabled, turning TLS on or off, ingest_queue_events,
+   * metrics_addr; docs/configuration.md lists each key's class) fails the whole call, naming each such
+   * key; authentication files that cannot be read fail it too. Otherwise returns once the new values are
+   * in force. Open connections stay; a tightened limit applies to new work (docs/operations.md).
+   * Returns ACEB_OK; ACEB_CONFIG_ERROR (nothing changed; error says why); ACEB_BAD_STATE after stop;
+   * ACEB_INVALID for a null plugin, or entries == NULL with count > 0; ACEB_INTERNAL.
+   * `error` may be NULL. */
+  aceb_status (*reconfigure)(aceb_plugin* plugin, const aceb_config_entry* entries, size_t count,
+                             aceb_buffer* error);
 } aceb_api;
 
 /* What the host asks for in the negotiation. */
