@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <iterator>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -9,12 +10,12 @@
 namespace armorclaw::eventbus {
 
 LogWriter::LogWriter(DurableLog& log, IngestQueue& queue, LogFsync fsync, absl::Duration fsync_interval,
-                     Deliver deliver, HostLog host_log, Counters& counters)
+                     std::function<void()> ready, HostLog host_log, Counters& counters)
     : log_(log),
       queue_(queue),
       fsync_(fsync),
       fsync_interval_(absl::ToChronoNanoseconds(fsync_interval)),
-      deliver_(std::move(deliver)),
+      ready_(std::move(ready)),
       host_log_(host_log),
       counters_(counters) {
   RecordLogFigures();
@@ -51,7 +52,7 @@ void LogWriter::Run() {
     try {
       // After stop was asked, the queue is closed: this drain takes the last of what was published.
       queue_.Drain(batch_);
-      if (!batch_.empty()) WriteAndDeliver();
+      if (!batch_.empty()) WriteAndHandOver();
       // A graceful stop makes the tail durable too; "never" leaves it to the kernel even then.
       if (unsynced_ && (stopping || Clock::now() >= sync_due_)) Sync();
     } catch (const std::exception& error) {
@@ -68,7 +69,7 @@ void LogWriter::Run() {
   }
 }
 
-void LogWriter::WriteAndDeliver() {
+void LogWriter::WriteAndHandOver() {
   if (healthy()) {
     records_.clear();
     records_.reserve(batch_.size());
@@ -96,7 +97,38 @@ void LogWriter::WriteAndDeliver() {
       }
     }
   }
-  deliver_(std::exchange(batch_, {}));
+  bool notify = false;
+  {
+    std::lock_guard lock(logged_mutex_);
+    if (logged_.empty()) {
+      logged_.swap(batch_);
+    } else {
+      logged_.insert(logged_.end(), std::make_move_iterator(batch_.begin()), std::make_move_iterator(batch_.end()));
+    }
+    notify = !std::exchange(drain_pending_, true);
+  }
+  batch_.clear();
+  if (notify) {
+    try {
+      ready_();
+    } catch (...) {
+      // Nobody will drain: the next batch must notify again.
+      std::lock_guard lock(logged_mutex_);
+      drain_pending_ = false;
+      throw;
+    }
+  }
+}
+
+void LogWriter::Drain(std::vector<EventPtr>& out) {
+  std::lock_guard lock(logged_mutex_);
+  drain_pending_ = false;
+  if (out.empty()) {
+    out.swap(logged_);
+  } else {
+    out.insert(out.end(), std::make_move_iterator(logged_.begin()), std::make_move_iterator(logged_.end()));
+    logged_.clear();
+  }
 }
 
 void LogWriter::Sync() {
