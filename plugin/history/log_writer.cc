@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <exception>
-#include <iterator>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -100,14 +99,9 @@ void LogWriter::WriteAndHandOver() {
   bool notify = false;
   {
     std::lock_guard lock(logged_mutex_);
-    if (logged_.empty()) {
-      logged_.swap(batch_);
-    } else {
-      logged_.insert(logged_.end(), std::make_move_iterator(batch_.begin()), std::make_move_iterator(batch_.end()));
-    }
+    MoveEventsTo(batch_, logged_);
     notify = !std::exchange(drain_pending_, true);
   }
-  batch_.clear();
   if (notify) {
     try {
       ready_();
@@ -123,12 +117,7 @@ void LogWriter::WriteAndHandOver() {
 void LogWriter::Drain(std::vector<EventPtr>& out) {
   std::lock_guard lock(logged_mutex_);
   drain_pending_ = false;
-  if (out.empty()) {
-    out.swap(logged_);
-  } else {
-    out.insert(out.end(), std::make_move_iterator(logged_.begin()), std::make_move_iterator(logged_.end()));
-    logged_.clear();
-  }
+  MoveEventsTo(logged_, out);
 }
 
 void LogWriter::Sync() {
