@@ -1,6 +1,13 @@
 // Ingest throughput through the C ABI, as the bridge calls it: publish() of real Matrix events into the
 // real .so with no subscribers, on one thread. Reports events/s (items_per_second).
 //   publish_benchmark --benchmark_min_time=2
+// BM_PublishDurableLog does the same with the durable log on (in $TMPDIR), per fsync policy; publish never
+// waits for the disk, so its rate is the ingest's, and "logged_per_s" is the rate at which the log writer
+// kept up: every event published, divided by the time until stop had written the last of them.
+#include <stdlib.h>
+
+#include <chrono>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -39,6 +46,40 @@ void BM_PublishNoSubscribers(benchmark::State& state) {
   state.counters["busy"] = static_cast<double>(busy);
 }
 BENCHMARK(BM_PublishNoSubscribers)->UseRealTime();
+
+void BM_PublishDurableLog(benchmark::State& state) {
+  static constexpr const char* kPolicies[] = {"always", "interval", "never"};
+  const char* policy = kPolicies[state.range(0)];
+  state.SetLabel(policy);
+  auto library = PluginLibrary::Open(ARMORCLAW_EVENTBUS_PLUGIN_PATH);
+  if (!library.ok()) return state.SkipWithError(std::string(library.status().message()).c_str());
+  std::string dir = (std::filesystem::temp_directory_path() / "eventbus-publish-bench-XXXXXX").string();
+  if (::mkdtemp(dir.data()) == nullptr) return state.SkipWithError("mkdtemp failed");
+  const aceb_host host{sizeof(aceb_host), 0, nullptr, nullptr};
+  auto plugin = PluginInstance::Create(*library, host,
+                                       {{"websocket_addr", "127.0.0.1:0"},
+                                        {"ingest_queue_events", "10000000"},
+                                        {"enable_durable_log", "true"},
+                                        {"durable_log_dir", dir + "/log"},
+                                        {"durable_log_fsync", policy}});
+  if (!plugin.ok() || !plugin->Start().ok()) return state.SkipWithError("cannot start the plugin");
+  const std::vector<std::string> events = SpecEvents();
+  size_t i = 0;
+  int64_t busy = 0;
+  const auto began = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    const std::string& event = events[i++ % events.size()];
+    if (plugin->Publish(event) == ACEB_BUSY) ++busy;
+  }
+  // Stop returns once the writer has written (and, but for "never", synced) what was queued.
+  (void)plugin->Stop(0);
+  const double logged_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  state.SetItemsProcessed(state.iterations());
+  state.counters["busy"] = static_cast<double>(busy);
+  state.counters["logged_per_s"] = static_cast<double>(state.iterations() - busy) / logged_seconds;
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_PublishDurableLog)->DenseRange(0, 2)->UseRealTime();
 
 }  // namespace
 

@@ -19,6 +19,8 @@
 #   --wait-quiet T    before each run, wait up to T seconds until CPUs 0 and 1 are both under 10 % busy
 #                     (other processes; the machine is shared), then run anyway (default 0: do not wait)
 #   --plot            also run gnuplot on the table: docs/benchmarks.png
+#   --durable-log DIR  run ours with the durable log on in DIR (emptied before each run), fsync per
+#                     --durable-log-fsync (always|interval|never, default interval)
 #
 # Rows (every event line 512 bytes, but in the stalled row):
 #   fanout100    100 clients, filter {}, 1000 events/s
@@ -48,6 +50,8 @@ saturation_rates=2000,3000,4000
 idle_clients=19000
 plot=0
 wait_quiet=0
+durable_log=
+durable_log_fsync=interval
 
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -62,6 +66,8 @@ while [[ $# -gt 0 ]]; do
     --idle-clients) idle_clients=$2; shift 2 ;;
     --wait-quiet) wait_quiet=$2; shift 2 ;;
     --plot) plot=1; shift ;;
+    --durable-log) durable_log=$2; shift 2 ;;
+    --durable-log-fsync) durable_log_fsync=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "run-benchmarks.sh: unknown option $1 (--help)" >&2; exit 2 ;;
   esac
@@ -79,6 +85,10 @@ table=${out%.jsonl}.dat
 
 ours_cmd="'$bin/armorclaw-eventbus-host' --set websocket_addr=127.0.0.1:0 --set ping_interval=0s \
 --set max_subscribers=100000 --set max_connections=100000 --events -"
+if [[ -n $durable_log ]]; then
+  ours_cmd="$ours_cmd --set enable_durable_log=true --set 'durable_log_dir=$durable_log' \
+--set durable_log_fsync=$durable_log_fsync"
+fi
 baseline_cmd="'$bin/baseline-fanout-server' --addr 127.0.0.1:0"
 
 # add_fields JSON: prefixes the row name, run id and commit to one JSON object.
@@ -109,6 +119,7 @@ bench() {
   local cmd="$ours_cmd${ours_set:+ $ours_set}"
   [[ $server == baseline ]] && cmd=$baseline_cmd
   local log="$logs/$row-$server-$(date +%H%M%S).log"
+  [[ -n $durable_log && $server == ours ]] && rm -rf "$durable_log"
   quiet
   echo "== $row $server: $*" >&2
   local line

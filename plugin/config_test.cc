@@ -221,6 +221,8 @@ TEST(ConfigTest, AnEnabledLogNeedsADirectory) {
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(config.status().message(), HasSubstr("durable_log_dir is not set"));
+}
+
 TEST(ConfigReloadTest, EveryKeyHasAReloadClass) {
   // A key added to the table without saying what a reconfiguration may do with it fails here.
   for (std::string_view key : ConfigKeys()) EXPECT_NE(ReloadOf(key), Reload::kUnclassified) << key;
@@ -232,7 +234,7 @@ TEST(ConfigReloadTest, EachRestartKeyIsNamedWhenItChangesAndOnlyThen) {
   // A changed value of each key that is not live, one at a time.
   const std::vector<std::pair<std::string, std::string>> changes = {
       {"websocket_enabled", "false"},   {"websocket_addr", "0.0.0.0:9999"}, {"websocket_path", "/other"},
-      {"ingest_queue_events", "7"},     {"metrics_addr", "127.0.0.1:9464"},
+      {"ingest_queue_events", "7"},     {"metrics_addr", "127.0.0.1:9464"}, {"durable_log_fsync", "never"},
   };
   for (const auto& [key, value] : changes) {
     EXPECT_EQ(ReloadOf(key), Reload::kRestart) << key;
@@ -251,7 +253,9 @@ TEST(ConfigReloadTest, EachRestartKeyIsNamedWhenItChangesAndOnlyThen) {
                               {"pii_scrubbing", "false"},
                               {"auth_tokens_file", "/tokens"},
                               {"allowed_origins", R"(["https://a.example"])"},
-                              {"history_size", "3"}});
+                              {"history_size", "3"},
+                              {"position_interval", "1m"},
+                              {"console_enabled", "true"}});
   EXPECT_THAT(KeysNeedingRestart(running, live), ::testing::IsEmpty());
 }
 

@@ -1,5 +1,6 @@
 #include "plugin/ingest_queue.h"
 
+#include <iterator>
 #include <utility>
 
 #include "plugin/event_ingest.h"
@@ -38,11 +39,15 @@ IngestQueue::PushResult IngestQueue::Push(std::shared_ptr<Event> event) {
 void IngestQueue::Drain(std::vector<EventPtr>& out) {
   std::lock_guard lock(mutex_);
   drain_pending_ = false;
+  MoveEventsTo(waiting_, out);
+}
+
+void MoveEventsTo(std::vector<EventPtr>& from, std::vector<EventPtr>& out) {
   if (out.empty()) {
-    out.swap(waiting_);
+    out.swap(from);
   } else {
-    out.insert(out.end(), std::make_move_iterator(waiting_.begin()), std::make_move_iterator(waiting_.end()));
-    waiting_.clear();
+    out.insert(out.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+    from.clear();
   }
 }
 

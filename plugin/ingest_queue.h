@@ -14,6 +14,10 @@
 
 namespace armorclaw::eventbus {
 
+// Moves every event of `from`, in order, to the end of `out`, leaving `from` empty; swaps when `out` is
+// empty, so that the two vectors trade their capacity instead of copying. For the hand-overs of batches.
+void MoveEventsTo(std::vector<EventPtr>& from, std::vector<EventPtr>& out);
+
 class IngestQueue {
  public:
   enum class PushResult { kAccepted, kFull, kClosed };

@@ -150,10 +150,7 @@ Plugin::Plugin(HostLog log, Config config, std::string epoch, Authentication aut
   // Write before deliver: a batch reaches the I/O thread only once the writer has logged it.
   log_writer_ = std::make_unique<LogWriter>(
       *durable_log_, queue_, config_.durable_log_fsync, config_.durable_log_fsync_interval,
-      [this](std::vector<EventPtr>&& batch) {
-        asio::post(io_, [this, batch = std::move(batch)] { Dispatch(batch); });
-      },
-      log_, counters_);
+      [this] { asio::post(io_, [this] { DrainIngest(); }); }, log_, counters_);
 }
 
 Plugin::~Plugin() {
@@ -362,13 +359,13 @@ absl::Status Plugin::Publish(std::string_view event_json) {
 void Plugin::DrainIngest() {
   // Cleared even when a handler fails half-way, so that no event is sent twice.
   const auto clear = absl::MakeCleanup([this] { drained_.clear(); });
-  queue_.Drain(drained_);
-  Dispatch(drained_);
-}
-
-void Plugin::Dispatch(const std::vector<EventPtr>& batch) {
+  if (log_writer_) {
+    log_writer_->Drain(drained_);
+  } else {
+    queue_.Drain(drained_);
+  }
   if (!server_) return;
-  server_->Publish(batch);
+  server_->Publish(drained_);
   counters_.deliveries.store(server_->deliveries(), std::memory_order_relaxed);
 }
 

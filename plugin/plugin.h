@@ -70,10 +70,9 @@ class Plugin {
 
   Plugin(HostLog log, Config config, std::string epoch, Authentication authentication,
          std::unique_ptr<const Scrubber> scrubber, std::unique_ptr<DurableLog> durable_log);
-  // I/O thread: hands every waiting event to the index (the durable log off).
+  // I/O thread: hands every waiting event to the index: from the ingest queue, or with the durable log on,
+  // what the log writer has logged.
   void DrainIngest();
-  // I/O thread: hands a batch to the index.
-  void Dispatch(const std::vector<EventPtr>& batch);
   // Ends the log writer's thread once it has written and passed on what was queued (host's thread).
   void StopLogWriter();
   void RunIoThread();

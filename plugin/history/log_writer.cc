@@ -9,12 +9,12 @@
 namespace armorclaw::eventbus {
 
 LogWriter::LogWriter(DurableLog& log, IngestQueue& queue, LogFsync fsync, absl::Duration fsync_interval,
-                     Deliver deliver, HostLog host_log, Counters& counters)
+                     std::function<void()> ready, HostLog host_log, Counters& counters)
     : log_(log),
       queue_(queue),
       fsync_(fsync),
       fsync_interval_(absl::ToChronoNanoseconds(fsync_interval)),
-      deliver_(std::move(deliver)),
+      ready_(std::move(ready)),
       host_log_(host_log),
       counters_(counters) {
   RecordLogFigures();
@@ -51,7 +51,7 @@ void LogWriter::Run() {
     try {
       // After stop was asked, the queue is closed: this drain takes the last of what was published.
       queue_.Drain(batch_);
-      if (!batch_.empty()) WriteAndDeliver();
+      if (!batch_.empty()) WriteAndHandOver();
       // A graceful stop makes the tail durable too; "never" leaves it to the kernel even then.
       if (unsynced_ && (stopping || Clock::now() >= sync_due_)) Sync();
     } catch (const std::exception& error) {
@@ -68,7 +68,7 @@ void LogWriter::Run() {
   }
 }
 
-void LogWriter::WriteAndDeliver() {
+void LogWriter::WriteAndHandOver() {
   if (healthy()) {
     records_.clear();
     records_.reserve(batch_.size());
@@ -96,7 +96,28 @@ void LogWriter::WriteAndDeliver() {
       }
     }
   }
-  deliver_(std::exchange(batch_, {}));
+  bool notify = false;
+  {
+    std::lock_guard lock(logged_mutex_);
+    MoveEventsTo(batch_, logged_);
+    notify = !std::exchange(drain_pending_, true);
+  }
+  if (notify) {
+    try {
+      ready_();
+    } catch (...) {
+      // Nobody will drain: the next batch must notify again.
+      std::lock_guard lock(logged_mutex_);
+      drain_pending_ = false;
+      throw;
+    }
+  }
+}
+
+void LogWriter::Drain(std::vector<EventPtr>& out) {
+  std::lock_guard lock(logged_mutex_);
+  drain_pending_ = false;
+  MoveEventsTo(logged_, out);
 }
 
 void LogWriter::Sync() {

@@ -29,13 +29,12 @@ namespace armorclaw::eventbus {
 
 class LogWriter {
  public:
-  // Receives each batch, in sequence order, once its records are in the log (or the log is off for good).
-  // Called on the writer thread; it must not wait for long (Plugin posts the batch to the I/O thread).
-  using Deliver = std::function<void(std::vector<EventPtr>&& batch)>;
-
-  // `log` and `queue` outlive the writer.
-  LogWriter(DurableLog& log, IngestQueue& queue, LogFsync fsync, absl::Duration fsync_interval, Deliver deliver,
-            HostLog host_log, Counters& counters);
+  // `log` and `queue` outlive the writer. `ready` is called (on the writer thread) when logged events wait
+  // and no Drain is pending; like the queue's wake, it must arrange for Drain to be called soon without
+  // blocking. The batches logged meanwhile are taken together, so that the I/O thread dispatches (and
+  // writes to each socket) as much at once as it would without the log.
+  LogWriter(DurableLog& log, IngestQueue& queue, LogFsync fsync, absl::Duration fsync_interval,
+            std::function<void()> ready, HostLog host_log, Counters& counters);
 
   // Any thread, never blocks for long: events wait in the queue (the queue's wake).
   void Wake();
@@ -46,6 +45,9 @@ class LogWriter {
   // never answers keeps it there (stop then waits for the kernel, as any writer of that disk would).
   void Stop();
 
+  // Consumer side (the I/O thread): moves every logged event, in sequence order, to the end of `out`.
+  void Drain(std::vector<EventPtr>& out);
+
   // False once an append failed: the log holds nothing after it, so no replay may read from it. Any thread.
   bool healthy() const { return healthy_.load(std::memory_order_acquire); }
   const DurableLog& log() const { return log_; }
@@ -53,8 +55,8 @@ class LogWriter {
  private:
   using Clock = std::chrono::steady_clock;
 
-  // Appends the drained batch (unless the log broke) and passes it on.
-  void WriteAndDeliver();
+  // Appends the drained batch (unless the log broke) and hands it to Drain.
+  void WriteAndHandOver();
   void Sync();
   void RecordLogFigures();
 
@@ -62,7 +64,7 @@ class LogWriter {
   IngestQueue& queue_;
   const LogFsync fsync_;
   const Clock::duration fsync_interval_;
-  const Deliver deliver_;
+  const std::function<void()> ready_;
   const HostLog host_log_;
   Counters& counters_;
   std::atomic<bool> healthy_{true};
@@ -71,6 +73,10 @@ class LogWriter {
   std::condition_variable wake_;
   bool woken_ = false;     // Guarded by mutex_.
   bool stopping_ = false;  // Guarded by mutex_.
+
+  std::mutex logged_mutex_;
+  std::vector<EventPtr> logged_;  // Guarded by logged_mutex_: logged, waiting for Drain.
+  bool drain_pending_ = false;    // Guarded by logged_mutex_.
 
   // Writer thread only.
   std::vector<EventPtr> batch_;

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <mutex>
@@ -41,7 +42,10 @@ class LogWriterTest : public ::testing::Test {
   void StartWriter(LogFsync fsync, absl::Duration interval) {
     writer_ = std::make_unique<LogWriter>(
         *log_, queue_, fsync, interval,
-        [this](std::vector<EventPtr>&& batch) {
+        [this] {
+          // As the I/O thread would, a little later: takes what was logged.
+          std::vector<EventPtr> batch;
+          writer_->Drain(batch);
           std::lock_guard lock(mutex_);
           // Write before deliver: every record of the batch is in the log when it is passed on.
           logged_when_delivered_.push_back(log_->last_offset() >= batch.back()->sequence);
@@ -128,6 +132,38 @@ TEST_F(LogWriterTest, IntervalSyncsAtMostOncePerIntervalAndAtStop) {
   ASSERT_EQ(delivered_.size(), 501u);
   ASSERT_GE(logged_when_delivered_.size(), 2u);
   EXPECT_EQ(counters_.log_fsyncs.load(), 2u);
+}
+
+// Batches logged while the I/O thread has not drained yet are taken together, with one notification: the
+// I/O thread dispatches as much at once as without the log.
+TEST(LogWriterCoalescingTest, BatchesWaitingForTheConsumerAreTakenTogether) {
+  std::string dir = (fs::temp_directory_path() / "eventbus-log-writer-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+  auto log = DurableLog::Open(DurableLogOptions{.dir = dir});
+  ASSERT_TRUE(log.ok()) << log.status();
+  Counters counters;
+  std::atomic<int> notified{0};
+  std::unique_ptr<LogWriter> writer;
+  IngestQueue queue(16, [&writer] { writer->Wake(); });
+  writer = std::make_unique<LogWriter>(**log, queue, LogFsync::kNever, absl::Seconds(1), [&notified] { ++notified; },
+                                       HostLog(), counters);
+  std::thread thread([&writer] { writer->Run(); });
+  queue.Open();
+  for (uint64_t sequence = 1; sequence <= 3; ++sequence) {
+    auto event = PrepareEvent(R"({"type":"t"})", 1024, absl::Now(), nullptr);
+    ASSERT_TRUE(event.ok());
+    ASSERT_EQ(queue.Push(*std::move(event)), IngestQueue::PushResult::kAccepted);
+    while ((*log)->last_offset() < sequence) std::this_thread::yield();  // Logged in a batch of its own.
+  }
+  std::vector<EventPtr> drained;
+  writer->Drain(drained);
+  ASSERT_EQ(drained.size(), 3u);
+  EXPECT_EQ(drained[2]->sequence, 3u);
+  EXPECT_EQ(notified.load(), 1);
+  queue.Close();
+  writer->Stop();
+  thread.join();
+  fs::remove_all(dir);
 }
 
 // A write that fails (past RLIMIT_FSIZE, as on a full disk) turns the log off, once, and every event is
