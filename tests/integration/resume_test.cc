@@ -246,17 +246,9 @@ TEST(ResumeTest, ACutSlowConsumerLearnsWhereToResumeAndLosesNothing) {
   RunningPlugin plugin(Config{{"max_queue_bytes", "131072"}, {"handshake_timeout", "60s"}});
   WsClient stalled(plugin.url());
   const std::string epoch(Subscribe(stalled, "{}", std::nullopt).at("epoch").as_string());
-  // 8 KiB events until the client that does not read is cut (the kernel's buffers take a few megabytes
-  // first), then a few more that it can only get by resuming.
-  const std::string padding(8192, 'x');
-  auto publish = [&](int n) {
-    plugin.Publish(absl::StrCat(R"({"type":"m.room.message","room_id":"!a:example.org","sender":"@a:example.org",)",
-                                R"("event_id":"$)", n, R"(","content":{"body":")", padding, R"("}})"));
-  };
-  int published = 0;
-  while (plugin.Stat("slow_consumers_disconnected") == 0 && published < 20000) publish(++published);
-  ASSERT_EQ(plugin.Stat("slow_consumers_disconnected"), 1u) << "after " << published << " events";
-  for (int i = 0; i < 5; ++i) publish(++published);
+  // Events until the client that does not read is cut, then a few it can only get by resuming.
+  const int published = plugin.PublishUntilSlowConsumerCut(5);
+  ASSERT_EQ(plugin.Stat("slow_consumers_disconnected"), 1u);
 
   // Reading again, the client gets what the kernel held, then at once the reason with its cursor, then
   // the close.

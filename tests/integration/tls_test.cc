@@ -130,15 +130,8 @@ TEST_F(TlsTest, ACutSlowConsumerIsToldTheLastEventItReadsAndResumesFromIt) {
                               {"handshake_timeout", "60s"}});
   BeastTlsClient stalled(plugin.url(), Path("a", "cert"));
   const std::string epoch(stalled.subscribed().at("data").at("epoch").as_string());
-  const std::string padding(8192, 'x');
-  auto publish = [&](int n) {
-    plugin.Publish(absl::StrCat(R"({"type":"m.room.message","room_id":"!r:x","sender":"@a:x","event_id":"$)", n,
-                                R"(","content":{"body":")", padding, R"("}})"));
-  };
-  int published = 0;
-  while (plugin.Stat("slow_consumers_disconnected") == 0 && published < 20000) publish(++published);
-  ASSERT_EQ(plugin.Stat("slow_consumers_disconnected"), 1u) << "after " << published << " events";
-  for (int i = 0; i < 5; ++i) publish(++published);
+  const int published = plugin.PublishUntilSlowConsumerCut(5);
+  ASSERT_EQ(plugin.Stat("slow_consumers_disconnected"), 1u);
 
   std::vector<uint64_t> received;
   boost::json::value error;

@@ -77,6 +77,22 @@ void RunningPlugin::Publish(std::string_view event_json) {
   }
 }
 
+int RunningPlugin::PublishUntilSlowConsumerCut(int after) {
+  const std::string padding(8192, 'x');
+  int published = 0;
+  auto publish_next = [&] {
+    ++published;
+    Publish(absl::StrCat(R"({"type":"m.room.message","room_id":"!a:example.org","sender":"@a:example.org",)",
+                         R"("event_id":"$)", published, R"(","content":{"body":")", padding, R"("}})"));
+  };
+  while (Stat("slow_consumers_disconnected") == 0) {
+    if (published == 20000) throw std::runtime_error("no slow consumer cut after 20000 events of 8 KiB");
+    publish_next();
+  }
+  for (int i = 0; i < after; ++i) publish_next();
+  return published;
+}
+
 uint64_t RunningPlugin::Stat(std::string_view name) {
   const boost::json::value stats = boost::json::parse(ValueOrThrow(instance_.Stats()));
   return stats.at(name).to_number<uint64_t>();

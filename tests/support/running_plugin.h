@@ -41,6 +41,10 @@ class RunningPlugin {
   absl::Status Reconfigure(const host::ConfigEntries& config);
   // Publishes and expects ACEB_OK (retrying while ACEB_BUSY).
   void Publish(std::string_view event_json);
+  // Publishes 8 KiB m.room.message events (event_id "$1", "$2", ...) until a client that stopped reading
+  // has been cut as a slow consumer (the kernel's socket buffers take a few megabytes first), then
+  // `after` more; returns how many were published. Throws if no cut came within 20000 events.
+  int PublishUntilSlowConsumerCut(int after);
   host::PluginInstance& instance() { return instance_; }
   // One counter of the stats JSON.
   uint64_t Stat(std::string_view name);
