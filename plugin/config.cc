@@ -81,7 +81,7 @@ constexpr int64_t kMaxCount = 1'000'000;
 constexpr int64_t kEnvelopeBytes = 1024;
 
 // One row per documented key (docs/configuration.md); the order is the documentation's.
-const std::array<std::pair<std::string_view, Setter>, 27> kKeys = {{
+const std::array<std::pair<std::string_view, Setter>, 28> kKeys = {{
     {"websocket_enabled",
      [](std::string_view v, Config& c) { return SetBool("websocket_enabled", v, c.websocket_enabled); }},
     {"websocket_addr",
@@ -203,6 +203,7 @@ const std::array<std::pair<std::string_view, Setter>, 27> kKeys = {{
        c.metrics_addr = *std::move(address);
        return absl::OkStatus();
      }},
+    {"compression", [](std::string_view v, Config& c) { return SetBool("compression", v, c.compression); }},
 }};
 
 // An address that listens on every interface, and so on any port of the same number.

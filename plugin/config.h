@@ -70,6 +70,8 @@ struct Config {
   int64_t max_replay_events = 10000;
   // The operator listener (/metrics, /healthz, /readyz; plugin/metrics/operator_server.h); empty: off.
   std::optional<ListenAddress> metrics_addr;
+  // permessage-deflate (RFC 7692) with clients that offer it; see plugin/compressed_frames.h.
+  bool compression = true;
 };
 
 using ConfigEntries = std::vector<std::pair<std::string, std::string>>;

@@ -14,6 +14,7 @@
 #include "boost/asio/ssl/context.hpp"
 #include "plugin/security/address_limit.h"
 #include "plugin/security/auth.h"
+#include "plugin/compressed_frames.h"
 #include "plugin/config.h"
 #include "plugin/counters.h"
 #include "plugin/history/retained_events.h"
@@ -66,6 +67,8 @@ struct Hub {
   size_t deliveries = 0;
   // Set by a server shutdown: called once the last session has gone.
   std::function<void()> on_all_closed;
+  // Compresses events for the connections that negotiated permessage-deflate, once per event and window.
+  MessageDeflater deflater;
 };
 
 }  // namespace armorclaw::eventbus

@@ -122,6 +122,8 @@ class Session final : public std::enable_shared_from_this<Session>, public Event
   std::optional<Clock::time_point> token_expiry_;
   bool pong_pending_ = false;   // A keep-alive ping is unanswered.
   bool ping_in_flight_ = false;  // Beast allows one ping at a time.
+  // The window permessage-deflate was negotiated with (plugin/net/permessage_deflate.h); 0: not negotiated.
+  int deflate_window_bits_ = 0;
 };
 
 }  // namespace armorclaw::eventbus
