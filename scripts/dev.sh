@@ -18,7 +18,7 @@ packages=(
   clang libclang-rt-14-dev
   python3 python3-websockets
   prometheus  # promtool, which checks the /metrics exposition and the alert rules of operations.md
-  golang-go
+  golang-go golang-github-gorilla-websocket-dev  # the gorilla client of clients.go_gorilla_compression
   nodejs chromium
   dpkg-dev file help2man lintian
 )
