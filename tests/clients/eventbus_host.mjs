@@ -5,6 +5,8 @@
 // a deadline; nothing sleeps.
 import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -199,4 +201,30 @@ export async function run(name, test, { overallMs = 60000, cleanup = async () =>
   }
   console.log(`PASS ${name}`);
   process.exit(0);
+}
+
+// Headless Chromium (playwright-core's `chromium`, driving CHROMIUM) in a fresh profile directory, which
+// closeBrowserTest removes. Returns { browser, userDataDir }.
+export async function launchHeadlessChromium(chromium, executablePath) {
+  const userDataDir = await mkdtemp(join(tmpdir(), 'eventbus-chromium-'));
+  const browser = await chromium.launchPersistentContext(userDataDir, {
+    executablePath,
+    headless: true,
+    chromiumSandbox: false,  // Adds --no-sandbox: this runs as root.
+    timeout: 60000,
+    args: ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  return { browser, userDataDir };
+}
+
+// The cleanup of a browser test, on every exit path (run's deadline's included): closes Chromium, stops the
+// host (printing its stderr when the test failed) and removes the profile directory. Each may be unset.
+export async function closeBrowserTest({ browser, host, userDataDir }, failed) {
+  if (browser) await browser.close().catch((error) => console.error(`closing Chromium: ${error.message}`));
+  if (host) {
+    await host.ensureStopped();
+    if (failed) process.stderr.write(`---- armorclaw-eventbus-host stderr ----\n${host.stderr}---- end ----\n`);
+  }
+  if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
 }

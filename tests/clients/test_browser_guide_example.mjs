@@ -10,15 +10,13 @@
 //   3. when the host stops, log "Connection closed";
 // and nothing else: no other console message, no error, no uncaught exception.
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { pathToFileURL } from 'node:url';
 
 import {
-  CLIENTS_DIR, NODE_MODULES, SENTINEL, SENTINEL_LINE, SUBSCRIBER_ID_RE, EventbusHost, check,
-  dataLines, failSetup, isRfc3339Utc, run, withDeadline,
+  CLIENTS_DIR, NODE_MODULES, SENTINEL, SENTINEL_LINE, SUBSCRIBER_ID_RE, EventbusHost, check, closeBrowserTest,
+  dataLines, failSetup, isRfc3339Utc, launchHeadlessChromium, run, withDeadline,
 } from './eventbus_host.mjs';
 
 const NAME = 'clients.browser_guide_example';
@@ -36,28 +34,19 @@ const { chromium } = await import('playwright-core');
 
 const wanted = (event) => event.type === 'm.room.message';  // The example's filter, written out.
 
-let host;
-let browser;
-let userDataDir;
+const opened = {};  // host, browser, userDataDir: what cleanup closes.
 
 async function test() {
   const feed = dataLines('mixed-feed.jsonl');
   const expectedEvents = [...feed.map((line) => JSON.parse(line)).filter(wanted), SENTINEL];
   check(expectedEvents.length > 2, 'the mixed feed should have m.room.message events');
 
-  host = new EventbusHost();
+  const host = new EventbusHost();
+  opened.host = host;
   const url = await host.start();
 
-  userDataDir = await mkdtemp(join(tmpdir(), 'eventbus-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    chromiumSandbox: false,  // Adds --no-sandbox: this runs as root.
-    timeout: 60000,
-    args: ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
-  browser = context;
+  Object.assign(opened, await launchHeadlessChromium(chromium, CHROMIUM));
+  const context = opened.browser;
   const page = context.pages()[0] ?? await context.newPage();
 
   // Every console message in order, with its arguments as JSON values; waiters are woken on each.
@@ -129,14 +118,4 @@ async function test() {
   console.log(`${expectedEvents.length} events shown in order between "Subscribed:" and "Connection closed"`);
 }
 
-// Runs on every exit path, the overall deadline's included.
-async function cleanup(failed) {
-  if (browser) await browser.close().catch((error) => console.error(`closing Chromium: ${error.message}`));
-  if (host) {
-    await host.ensureStopped();
-    if (failed) process.stderr.write(`---- armorclaw-eventbus-host stderr ----\n${host.stderr}---- end ----\n`);
-  }
-  if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
-}
-
-await run(NAME, test, { overallMs: 90000, cleanup });
+await run(NAME, test, { overallMs: 90000, cleanup: (failed) => closeBrowserTest(opened, failed) });

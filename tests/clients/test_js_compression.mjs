@@ -8,13 +8,13 @@
 // (which names extensions without parameters) "permessage-deflate". Compressed frames (RSV1) are a protocol error to a client that did not
 // negotiate, so receiving the events proves they arrived in a form the client inflates.
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 
-import { NODE_MODULES, EventbusHost, check, dataLines, failSetup, run, withDeadline } from './eventbus_host.mjs';
+import {
+  NODE_MODULES, EventbusHost, check, closeBrowserTest, dataLines, failSetup, launchHeadlessChromium, run, withDeadline,
+} from './eventbus_host.mjs';
 
 const NAME = 'clients.js_compression';
 const STEP_MS = 20000;
@@ -33,9 +33,7 @@ if (!existsSync(CHROMIUM)) {
 const WebSocket = createRequire(join(NODE_MODULES, 'wscat', 'package.json'))('ws');
 const { chromium } = await import('playwright-core');
 
-let host;
-let browser;
-let userDataDir;
+const opened = {};  // host, browser, userDataDir: what cleanup closes.
 
 // In the page (or in Node): connects, subscribes, calls `onSubscribed` (which publishes), and resolves
 // with the negotiated extensions and the first `count` event messages, parsed. `WebSocketClass` is the
@@ -75,7 +73,8 @@ function checkReceived(client, received, lines, extensions) {
 async function test() {
   const lines = dataLines('matrix-spec-room-events.jsonl');
   // Compared verbatim, so scrubbing is off (the spec's call events carry IP addresses in their SDP).
-  host = new EventbusHost({ pii_scrubbing: 'false' });
+  const host = new EventbusHost({ pii_scrubbing: 'false' });
+  opened.host = host;
   const url = await host.start();
 
   const fromNode = receive(WebSocket, url, lines.length, () => host.publish(...lines));
@@ -83,15 +82,8 @@ async function test() {
   checkReceived('ws (wscat\'s library)', await withDeadline(fromNode, STEP_MS, 'the events in Node'), lines,
     'permessage-deflate');
 
-  userDataDir = await mkdtemp(join(tmpdir(), 'eventbus-chromium-'));
-  browser = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    chromiumSandbox: false,  // Adds --no-sandbox: this runs as root.
-    timeout: 60000,
-    args: ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  Object.assign(opened, await launchHeadlessChromium(chromium, CHROMIUM));
+  const { browser } = opened;
   const page = browser.pages()[0] ?? await browser.newPage();
 
   await page.exposeFunction('publishFeed', () => host.publish(...lines));
@@ -103,13 +95,4 @@ async function test() {
   console.log(`${lines.length} events in order to ws (permessage-deflate) and to Chromium ("${ANSWER}")`);
 }
 
-async function cleanup(failed) {
-  if (browser) await browser.close().catch((error) => console.error(`closing Chromium: ${error.message}`));
-  if (host) {
-    await host.ensureStopped();
-    if (failed) process.stderr.write(`---- armorclaw-eventbus-host stderr ----\n${host.stderr}---- end ----\n`);
-  }
-  if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
-}
-
-await run(NAME, test, { overallMs: 120000, cleanup });
+await run(NAME, test, { overallMs: 120000, cleanup: (failed) => closeBrowserTest(opened, failed) });
