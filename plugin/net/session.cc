@@ -154,7 +154,10 @@ void Session::OnRequest(beast::error_code error) {
   }
   ws_.set_option(websocket::stream_base::decorator([extensions](websocket::response_type& response) {
     response.set(http::field::server, "armorclaw-eventbus");
-    if (!extensions.empty()) response.set(http::field::sec_websocket_extensions, extensions);
+    // Not on the refusals Beast answers itself (a 400 for a bad Sec-WebSocket-Version, say).
+    if (!extensions.empty() && response.result() == http::status::switching_protocols) {
+      response.set(http::field::sec_websocket_extensions, extensions);
+    }
   }));
   ws_.read_message_max(static_cast<size_t>(hub_->config.max_message_bytes));
   // Small frames would otherwise take Beast's slower fragmenting path.
