@@ -80,6 +80,11 @@ TEST(WsFrameTest, RejectsWhatAServerMustNotSend) {
   const char* error = nullptr;
   EXPECT_EQ(ParseServerFrameHeader("\x81\x85", 2, &h, &error), HeaderStatus::kInvalid);  // Masked.
   EXPECT_EQ(ParseServerFrameHeader("\xc1\x05", 2, &h, &error), HeaderStatus::kInvalid);  // RSV1.
+  // RSV1 once permessage-deflate is negotiated: on a data frame only.
+  ASSERT_EQ(ParseServerFrameHeader("\xc1\x05", 2, &h, &error, true), HeaderStatus::kComplete);
+  EXPECT_TRUE(h.compressed);
+  EXPECT_EQ(ParseServerFrameHeader("\xc9\x05", 2, &h, &error, true), HeaderStatus::kInvalid);  // On a ping.
+  EXPECT_EQ(ParseServerFrameHeader("\xa1\x05", 2, &h, &error, true), HeaderStatus::kInvalid);  // RSV2.
   EXPECT_EQ(ParseServerFrameHeader("\x09\x05", 2, &h, &error), HeaderStatus::kInvalid);  // Fragmented ping.
   EXPECT_EQ(ParseServerFrameHeader("\x83\x05", 2, &h, &error), HeaderStatus::kInvalid);  // Reserved opcode.
 }

@@ -32,11 +32,13 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <fstream>
 #include <vector>
 
 #include "bench/latency_histogram.h"
 #include "bench/proc_files.h"
 #include "bench/ws_frame.h"
+#include "zlib.h"
 
 namespace armorclaw::eventbus::bench {
 namespace {
@@ -222,6 +224,8 @@ struct Options {
   int server_cpu = 0;
   int bench_cpu = 1;
   std::string label;
+  bool compression = false;
+  std::string corpus;
 };
 
 constexpr const char* kUsage = R"(Usage: eventbus-bench --server-cmd "CMD" [OPTIONS]
@@ -255,6 +259,12 @@ at R events/s, checks every delivery and reports latency, loss and the server's 
   --server-cpu C          CPU the server is pinned to (default 0)
   --bench-cpu C           CPU the bench is pinned to (default 1)
   --label NAME            copied into the JSON report
+  --compression           every client offers permessage-deflate (RFC 7692) and inflates compressed frames
+                          (one inflater for all, reset per message: the server takes no context over); a
+                          server that declines it fails the setup
+  --corpus FILE           each event carries the next line of FILE (JSON values, e.g. the Matrix spec's
+                          events in tests/data/matrix-spec-room-events.jsonl) as content.spec, instead of
+                          --payload bytes of padding
   -h, --help              this help
 
 Exit status: 0 when the run completed (loss is a measured figure, not a failure), 1 with --require-exact
@@ -341,6 +351,12 @@ bool ParseOptions(int argc, char** argv, Options& o, std::string& error) {
       ok = integer(o.server_cpu, 0);
     } else if (arg == "--bench-cpu") {
       ok = integer(o.bench_cpu, 0);
+    } else if (arg == "--compression") {
+      o.compression = true;
+    } else if (arg == "--corpus") {
+      const char* v = value();
+      ok = v != nullptr;
+      if (ok) o.corpus = v;
     } else if (arg == "--label") {
       const char* v = value();
       ok = v != nullptr;
@@ -410,6 +426,7 @@ struct Client {
 
 struct Counters {
   uint64_t delivered = 0;
+  uint64_t wire_bytes = 0;  // Of the data frames of subscribed clients, headers included, as received.
   uint64_t duplicated = 0;
   uint64_t reordered = 0;
   uint64_t misdelivered = 0;  // An event this client's filter excludes, or an index never sent.
@@ -420,7 +437,10 @@ struct Counters {
 class Bench {
  public:
   explicit Bench(Options options) : o_(std::move(options)) {}
-  ~Bench() { StopServer(); }
+  ~Bench() {
+    StopServer();
+    if (inflater_ready_) inflateEnd(&inflater_);
+  }
 
   int Run();
 
@@ -447,6 +467,8 @@ class Bench {
   size_t ParseHandshake(Client& c, const char* data, size_t n);
   size_t ParseFrames(Client& c, const char* data, size_t n, int64_t now);
   void OnFrame(Client& c, const FrameHeader& h, const char* payload, int64_t now);
+  // A compressed message's payload inflated into inflated_: its size, or SIZE_MAX when it is invalid.
+  size_t Inflate(const char* payload, size_t n);
   void OnMessage(Client& c, const char* message, size_t n, int64_t now);
   void OnEvent(Client& c, uint64_t index, uint64_t time_ns, int64_t now);
   bool SendFrame(Client& c, uint8_t op, std::string_view payload);
@@ -526,6 +548,12 @@ class Bench {
   int64_t rss_before_kb_ = 0;
   int64_t rss_after_kb_ = 0;
   uint64_t events_unsent_ = 0;
+
+  // --corpus lines, used round-robin; --compression's inflater and where it inflates to.
+  std::vector<std::string> corpus_;
+  z_stream inflater_{};
+  bool inflater_ready_ = false;
+  std::unique_ptr<char[]> inflated_;
 };
 
 // ---- server process
@@ -726,8 +754,9 @@ void Bench::OnConnected(Client& c) {
   }
   const std::string request = Format(
       "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: %.*s\r\n"
-      "Sec-WebSocket-Version: 13\r\n\r\n",
-      server_path_.c_str(), server_host_header_.c_str(), static_cast<int>(kWebSocketKey.size()), kWebSocketKey.data());
+      "Sec-WebSocket-Version: 13\r\n%s\r\n",
+      server_path_.c_str(), server_host_header_.c_str(), static_cast<int>(kWebSocketKey.size()), kWebSocketKey.data(),
+      o_.compression ? "Sec-WebSocket-Extensions: permessage-deflate\r\n" : "");
   if (write(c.fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
     (void)Fail(Format("writing the WebSocket handshake: %s", strerror(errno)));
     CloseClient(c, nullptr);
@@ -841,6 +870,10 @@ size_t Bench::ParseHandshake(Client& c, const char* data, size_t n) {
     CloseClient(c, "WebSocket upgrade without the right Sec-WebSocket-Accept");
     return 0;
   }
+  if (o_.compression && response.find("Sec-WebSocket-Extensions: permessage-deflate") == std::string_view::npos) {
+    CloseClient(c, "the server declined permessage-deflate (--compression)");
+    return 0;
+  }
   const std::string subscribe =
       o_.filter_room ? Format(R"({"type":"subscribe","data":{"filter":{"room_id":"!room%u:bench"}}})", c.room)
                      : std::string(R"({"type":"subscribe","data":{"filter":{}}})");
@@ -857,7 +890,7 @@ size_t Bench::ParseFrames(Client& c, const char* data, size_t n, int64_t now) {
   while (c.fd >= 0) {
     FrameHeader h;
     const char* error = nullptr;
-    const HeaderStatus status = ParseServerFrameHeader(data + off, n - off, &h, &error);
+    const HeaderStatus status = ParseServerFrameHeader(data + off, n - off, &h, &error, o_.compression);
     if (status == HeaderStatus::kNeedMore) break;
     if (status == HeaderStatus::kInvalid) {
       CloseClient(c, error);
@@ -869,6 +902,7 @@ size_t Bench::ParseFrames(Client& c, const char* data, size_t n, int64_t now) {
       break;
     }
     if (n - off < frame_bytes) break;
+    if (c.state == ClientState::kReady && h.opcode < 0x8) counters_.wire_bytes += frame_bytes;
     OnFrame(c, h, data + off + h.header_bytes, now);
     off += frame_bytes;
   }
@@ -882,6 +916,14 @@ void Bench::OnFrame(Client& c, const FrameHeader& h, const char* payload, int64_
     case opcode::kBinary:
       if (c.in_fragmented_message) {
         CloseClient(c, "a new message inside a fragmented one");
+      } else if (h.compressed) {
+        if (!h.fin) {
+          CloseClient(c, "a fragmented compressed message (the bench inflates whole frames only)");
+        } else if (const size_t inflated = Inflate(payload, n); inflated != SIZE_MAX) {
+          OnMessage(c, inflated_.get(), inflated, now);
+        } else {
+          CloseClient(c, "a compressed frame that does not inflate");
+        }
       } else if (h.fin) {
         OnMessage(c, payload, n, now);
       } else {
@@ -920,6 +962,26 @@ void Bench::OnFrame(Client& c, const FrameHeader& h, const char* payload, int64_
     default:
       CloseClient(c, "unknown opcode");
   }
+}
+
+size_t Bench::Inflate(const char* payload, size_t n) {
+  if (!inflater_ready_) {
+    if (inflateInit2(&inflater_, -15) != Z_OK) return SIZE_MAX;
+    inflater_ready_ = true;
+    inflated_.reset(new char[carry_capacity_]);
+  } else {
+    inflateReset(&inflater_);
+  }
+  static const unsigned char kTail[4] = {0x00, 0x00, 0xff, 0xff};  // RFC 7692 section 7.2.2.
+  inflater_.next_out = reinterpret_cast<Bytef*>(inflated_.get());
+  inflater_.avail_out = static_cast<uInt>(carry_capacity_);
+  for (const auto& [data, size] : {std::pair<const void*, size_t>{payload, n}, {kTail, sizeof kTail}}) {
+    inflater_.next_in = static_cast<Bytef*>(const_cast<void*>(data));
+    inflater_.avail_in = static_cast<uInt>(size);
+    const int result = inflate(&inflater_, Z_SYNC_FLUSH);
+    if ((result != Z_OK && result != Z_BUF_ERROR) || inflater_.avail_in != 0) return SIZE_MAX;
+  }
+  return carry_capacity_ - inflater_.avail_out;
 }
 
 void Bench::OnMessage(Client& c, const char* message, size_t n, int64_t now) {
@@ -1028,18 +1090,24 @@ void Bench::ProduceDue(int64_t now) {
     if (due > now) break;
     generator_lag_max_ns_ = std::max(generator_lag_max_ns_, now - due);
     const uint64_t i = produced_++;
+    // The content: --payload bytes of padding in "body", or the next corpus line as "spec".
+    const std::string* spec = corpus_.empty() ? nullptr : &corpus_[i % corpus_.size()];
     char head[160], tail[160];
     const int head_bytes = snprintf(
         head, sizeof head,
-        R"({"type":"m.room.message","content":{"bench_i":%)" PRIu64 R"(,"bench_t":%)" PRId64 R"(,"msgtype":"m.text","body":")",
-        i, due);
+        R"({"type":"m.room.message","content":{"bench_i":%)" PRIu64 R"(,"bench_t":%)" PRId64 R"(,"msgtype":"m.text",%s)",
+        i, due, spec ? R"("spec":)" : R"("body":")");
     const int tail_bytes =
-        snprintf(tail, sizeof tail, R"("},"room_id":"!room%)" PRIu64 R"(:bench","sender":"@bench:bench","event_id":"$bench%)" PRIu64 "\"}\n",
-                 i % static_cast<uint64_t>(o_.rooms), i);
-    const size_t pad = static_cast<size_t>(std::max(0, o_.payload - head_bytes - tail_bytes));
+        snprintf(tail, sizeof tail, R"(%s},"room_id":"!room%)" PRIu64 R"(:bench","sender":"@bench:bench","event_id":"$bench%)" PRIu64 "\"}\n",
+                 spec ? "" : "\"", i % static_cast<uint64_t>(o_.rooms), i);
+    const size_t pad = spec ? spec->size() : static_cast<size_t>(std::max(0, o_.payload - head_bytes - tail_bytes));
     char* out = stdin_queue_.Reserve(static_cast<size_t>(head_bytes) + pad + static_cast<size_t>(tail_bytes));
     std::memcpy(out, head, static_cast<size_t>(head_bytes));
-    std::memset(out + head_bytes, 'x', pad);
+    if (spec) {
+      std::memcpy(out + head_bytes, spec->data(), pad);
+    } else {
+      std::memset(out + head_bytes, 'x', pad);
+    }
     std::memcpy(out + head_bytes + pad, tail, static_cast<size_t>(tail_bytes));
     stdin_queue_.Commit(static_cast<size_t>(head_bytes) + pad + static_cast<size_t>(tail_bytes));
   }
@@ -1110,8 +1178,23 @@ int Bench::Run() {
     epoll_ctl(epoll_, EPOLL_CTL_ADD, server_stdout_, &e);
   }
 
+  size_t longest_line = static_cast<size_t>(o_.payload);
+  if (!o_.corpus.empty()) {
+    std::ifstream in(o_.corpus);
+    for (std::string line; std::getline(in, line);) {
+      if (line.empty()) continue;
+      longest_line = std::max(longest_line, line.size() + 512);
+      corpus_.push_back(std::move(line));
+    }
+    if (corpus_.empty()) {
+      (void)Fail(Format("--corpus %s: no lines", o_.corpus.c_str()));
+      StopServer();
+      ReportSetupFailure();
+      return 2;
+    }
+  }
   // Per-client state. A frame is the event line plus the server's envelope; room to spare.
-  carry_capacity_ = std::max<size_t>(16 * 1024, 2 * static_cast<size_t>(o_.payload) + 8192);
+  carry_capacity_ = std::max<size_t>(16 * 1024, 2 * longest_line + 8192);
   read_buffer_.reset(new char[carry_capacity_ + kReadChunk]);
   clients_.resize(static_cast<size_t>(o_.clients));
   total_events_ = o_.idle ? 0 : static_cast<uint64_t>(std::llround(o_.rate * o_.seconds));
@@ -1297,6 +1380,8 @@ void Bench::ReportLoad() {
   const double deliveries_per_s = counters_.delivered == 0 ? 0 : static_cast<double>(counters_.delivered) / delivery_s;
   const double bench_cpu_pct = 100.0 * static_cast<double>(bench_cpu_send_ns_) / 1e9 / send_s;
   const double server_cpu_pct = server_cpu_ns_ < 0 ? -1 : 100.0 * static_cast<double>(server_cpu_ns_) / 1e9 / interval_s;
+  const double wire_bytes_per_delivery =
+      counters_.delivered == 0 ? 0 : static_cast<double>(counters_.wire_bytes) / static_cast<double>(counters_.delivered);
   const double server_cpu_per_delivery =
       server_cpu_ns_ < 0 || counters_.delivered == 0
           ? -1
@@ -1338,6 +1423,7 @@ void Bench::ReportLoad() {
         ",\"misdelivered\":%" PRIu64 ",\"unexpected_messages\":%" PRIu64 ",\"clients_closed\":%" PRIu64
         ",\"stalled\":%d,\"stalled_closed\":%u,\"deliveries_per_s\":%.0f,\"offered_deliveries_per_s\":%.0f,"
         "\"latency_ms\":{\"p50\":%s,\"p90\":%s,\"p99\":%s,\"p999\":%s,\"max\":%s},"
+        "\"compression\":%s,\"corpus\":%s,\"wire_bytes_per_delivery\":%.1f,"
         "\"server_cpu_ns_per_delivery\":%.0f,\"server_cpu_pct\":%.1f,\"server_rss_kb\":%" PRId64
         ",\"bench_cpu_pct\":%.1f,\"bench_cpu_max_1s_pct\":%.1f,\"cpu_busy_pct\":{\"server_cpu\":%.1f,\"bench_cpu\":%.1f},"
         "\"generator_lag_max_ms\":%s,\"stdin_backlog_max_bytes\":%zu,\"setup_s\":%.2f,\"measured_s\":%.3f,"
@@ -1348,7 +1434,8 @@ void Bench::ReportLoad() {
         counters_.clients_closed, o_.stalled, stalled_closed, deliveries_per_s,
         static_cast<double>(expected_total_) / o_.seconds,
         Ms(p(0.5)).c_str(), Ms(p(0.9)).c_str(), Ms(p(0.99)).c_str(), Ms(p(0.999)).c_str(),
-        Ms(histogram_.max()).c_str(), server_cpu_per_delivery, server_cpu_pct, server_rss_peak_kb_, bench_cpu_pct,
+        Ms(histogram_.max()).c_str(), o_.compression ? "true" : "false", JsonString(o_.corpus).c_str(),
+        wire_bytes_per_delivery, server_cpu_per_delivery, server_cpu_pct, server_rss_peak_kb_, bench_cpu_pct,
         bench_cpu_max_1s_pct_, cpu_busy_pct_[0], cpu_busy_pct_[1], Ms(generator_lag_max_ns_).c_str(), stdin_backlog_max_,
         static_cast<double>(setup_ns_) / 1e9, interval_s, valid ? "true" : "false",
         JsonString(valid ? "" : invalid.front()).c_str(), reasons.c_str(), warnings.c_str(),
@@ -1373,6 +1460,9 @@ void Bench::ReportLoad() {
                 Ms(p(0.99)).c_str(), Ms(p(0.999)).c_str(), Ms(histogram_.max()).c_str());
     std::printf("  server     %.0f ns CPU per delivery, %.0f%% of a core, peak RSS %" PRId64 " kB\n",
                 server_cpu_per_delivery, server_cpu_pct, server_rss_peak_kb_);
+    std::printf("  wire       %.1f bytes per delivery (%s%s%s)\n", wire_bytes_per_delivery,
+                o_.compression ? "permessage-deflate" : "uncompressed", o_.corpus.empty() ? "" : ", corpus ",
+                o_.corpus.c_str());
     std::printf("  bench      %.0f%% of CPU %d while sending (busiest second %.0f%%), max lag behind schedule %s ms, "
                 "max stdin backlog %zu B\n",
                 bench_cpu_pct, o_.bench_cpu, bench_cpu_max_1s_pct_, Ms(generator_lag_max_ns_).c_str(),
@@ -1398,17 +1488,20 @@ void Bench::ReportIdle() {
     warnings += "]";
     std::printf(
         "{\"label\":%s,\"mode\":\"idle\",\"server_cmd\":%s,\"clients\":%d,\"seconds\":%g,\"filter\":\"%s\","
+        "\"compression\":%s,"
         "\"rooms\":%d,\"setup_s\":%.2f,\"server_rss_before_kb\":%" PRId64 ",\"server_rss_after_kb\":%" PRId64
         ",\"server_rss_kb\":%" PRId64 ",\"server_bytes_per_connection\":%.0f,\"server_cpu_pct_idle\":%.2f,"
         "\"clients_closed\":%" PRIu64 ",\"unexpected_messages\":%" PRIu64 ",\"bench_cpu_pct\":%.2f,"
         "\"valid\":%s,\"reason\":\"\",\"warnings\":%s,\"first_problem\":%s}\n",
         JsonString(o_.label).c_str(), JsonString(o_.server_cmd).c_str(), o_.clients, o_.seconds,
-        o_.filter_room ? "room" : "all", o_.rooms, static_cast<double>(setup_ns_) / 1e9, rss_before_kb_,
+        o_.filter_room ? "room" : "all", o_.compression ? "true" : "false", o_.rooms,
+        static_cast<double>(setup_ns_) / 1e9, rss_before_kb_,
         rss_after_kb_, server_rss_peak_kb_, bytes_per_connection, server_cpu_pct, counters_.clients_closed,
         counters_.unexpected_messages, bench_cpu_pct, "true", warnings.c_str(), JsonString(first_problem_).c_str());
   } else {
-    std::printf("eventbus-bench%s%s: %d idle subscribed connections for %g s (connected in %.2f s)\n",
-                o_.label.empty() ? "" : " ", o_.label.c_str(), o_.clients, o_.seconds,
+    std::printf("eventbus-bench%s%s: %d idle subscribed connections%s for %g s (connected in %.2f s)\n",
+                o_.label.empty() ? "" : " ", o_.label.c_str(), o_.clients,
+                o_.compression ? " with permessage-deflate" : "", o_.seconds,
                 static_cast<double>(setup_ns_) / 1e9);
     std::printf("  server RSS %" PRId64 " kB before, %" PRId64 " kB after: %.0f bytes per connection\n", rss_before_kb_,
                 rss_after_kb_, bytes_per_connection);

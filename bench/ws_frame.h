@@ -23,6 +23,7 @@ inline constexpr uint8_t kPong = 0xA;
 struct FrameHeader {
   uint8_t opcode = 0;
   bool fin = false;
+  bool compressed = false;  // RSV1: permessage-deflate's "Per-Message Compressed" (RFC 7692 section 6).
   size_t header_bytes = 0;
   uint64_t payload_bytes = 0;
 };
@@ -31,13 +32,18 @@ enum class HeaderStatus { kComplete, kNeedMore, kInvalid };
 
 // Parses the header of a server-to-client frame at the start of [p, p + n). kNeedMore when the header
 // itself is incomplete (the payload may be incomplete even on kComplete: compare n with the sizes).
-// `error` names the violation on kInvalid.
-inline HeaderStatus ParseServerFrameHeader(const char* p, size_t n, FrameHeader* header, const char** error) {
+// `error` names the violation on kInvalid. With `deflate_negotiated`, RSV1 may be set on the first frame of
+// a data message.
+inline HeaderStatus ParseServerFrameHeader(const char* p, size_t n, FrameHeader* header, const char** error,
+                                           bool deflate_negotiated = false) {
   if (n < 2) return HeaderStatus::kNeedMore;
   const auto b0 = static_cast<uint8_t>(p[0]);
   const auto b1 = static_cast<uint8_t>(p[1]);
-  if ((b0 & 0x70) != 0) {
-    *error = "RSV bit set (no extension was negotiated)";
+  header->compressed = (b0 & 0x40) != 0;
+  const uint8_t allowed_rsv = deflate_negotiated && (b0 & 0x0F) != 0 && (b0 & 0x0F) < 0x8 ? 0x40 : 0;
+  if ((b0 & 0x70 & ~allowed_rsv) != 0) {
+    *error = deflate_negotiated ? "RSV bit set beyond permessage-deflate's RSV1 on a data frame"
+                                : "RSV bit set (no extension was negotiated)";
     return HeaderStatus::kInvalid;
   }
   if ((b1 & 0x80) != 0) {

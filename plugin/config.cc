@@ -102,7 +102,7 @@ constexpr int64_t kMaxCount = 1'000'000;
 constexpr int64_t kEnvelopeBytes = 1024;
 
 // One row per documented key (docs/configuration.md); the order is the documentation's.
-const std::array<KeyRow, 35> kKeys = {{
+const std::array<KeyRow, 36> kKeys = {{
     {"websocket_enabled",
      [](std::string_view v, Config& c) { return SetBool("websocket_enabled", v, c.websocket_enabled); },
      Reload::kRestart,
@@ -307,6 +307,9 @@ const std::array<KeyRow, 35> kKeys = {{
      Reload::kLive},
     {"console_enabled",
      [](std::string_view v, Config& c) { return SetBool("console_enabled", v, c.console_enabled); },
+     Reload::kLive},
+    {"compression",
+     [](std::string_view v, Config& c) { return SetBool("compression", v, c.compression); },
      Reload::kLive},
 }};
 

@@ -95,6 +95,8 @@ struct Config {
   // The console page at / and its counters at /console/stats on the clients' listener
   // (plugin/console/console_page.h).
   bool console_enabled = false;
+  // permessage-deflate (RFC 7692) with clients that offer it; see plugin/compressed_frames.h.
+  bool compression = true;
 };
 
 using ConfigEntries = std::vector<std::pair<std::string, std::string>>;

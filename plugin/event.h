@@ -9,6 +9,9 @@
 #include <string>
 #include <string_view>
 
+#include "plugin/compressed_frames.h"
+#include "plugin/server_frame.h"
+
 namespace armorclaw::eventbus {
 
 struct Event {
@@ -30,7 +33,7 @@ struct Event {
   std::string frame;
   size_t header_size = 0;
 
-  static constexpr size_t kHeaderRoom = 10;  // The longest header of an unmasked server frame.
+  static constexpr size_t kHeaderRoom = kServerFrameHeaderRoom;
 
   // The JSON text of the message.
   std::string_view message() const {
@@ -41,6 +44,11 @@ struct Event {
   std::string_view wire() const {
     return std::string_view(frame).substr(kHeaderRoom - header_size);
   }
+
+  // permessage-deflate: the event's compressed frames, one per negotiated window size, each built on first
+  // need and then shared by every receiver of that size. Touched by the I/O thread only (the one thread
+  // that sends events), which is why it may change in an Event every other thread sees as const.
+  mutable CompressedFrames compressed_frames;
 };
 
 using EventPtr = std::shared_ptr<const Event>;

@@ -13,6 +13,7 @@
 #include "boost/json/parser.hpp"
 #include "boost/json/serialize.hpp"
 #include "boost/json/value.hpp"
+#include "plugin/server_frame.h"
 
 namespace armorclaw::eventbus {
 namespace {
@@ -133,23 +134,8 @@ void SealEvent(Event& event, uint64_t sequence) {
 }
 
 void WriteFrameHeader(Event& event) {
-  // RFC 6455 section 5.2: FIN and the text opcode, then the payload length in 7, 7+16 or 7+64 bits; a
-  // server's frames are not masked, so the header is the same for every receiver.
-  const uint64_t length = event.frame.size() - Event::kHeaderRoom;
-  unsigned char header[Event::kHeaderRoom];
-  size_t size = 0;
-  header[size++] = 0x81;
-  if (length < 126) {
-    header[size++] = static_cast<unsigned char>(length);
-  } else if (length <= 0xFFFF) {
-    header[size++] = 126;
-    for (int shift = 8; shift >= 0; shift -= 8) header[size++] = static_cast<unsigned char>(length >> shift);
-  } else {
-    header[size++] = 127;
-    for (int shift = 56; shift >= 0; shift -= 8) header[size++] = static_cast<unsigned char>(length >> shift);
-  }
-  event.header_size = size;
-  std::copy(header, header + size, event.frame.begin() + static_cast<std::ptrdiff_t>(Event::kHeaderRoom - size));
+  // FIN and the text opcode.
+  event.header_size = WriteServerFrameHeader(event.frame, 0x81);
 }
 
 }  // namespace armorclaw::eventbus

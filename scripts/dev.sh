@@ -19,7 +19,7 @@ packages=(
   python3 python3-websockets
   prometheus  # promtool, which checks the /metrics exposition and the alert rules of operations.md
   abigail-tools  # abidw/abidiff: the abi.abidiff check of the header against its 1.0 baseline (docs/abi.md)
-  golang-go
+  golang-go golang-github-gorilla-websocket-dev  # the gorilla client of clients.go_gorilla_compression
   nodejs chromium
   dpkg-dev file help2man lintian
 )

@@ -14,6 +14,7 @@
 #include "boost/asio/ssl/context.hpp"
 #include "plugin/security/address_limit.h"
 #include "plugin/security/auth.h"
+#include "plugin/compressed_frames.h"
 #include "plugin/config.h"
 #include "plugin/counters.h"
 #include "plugin/history/log_writer.h"
@@ -75,6 +76,8 @@ struct Hub {
   std::function<void()> on_all_closed;
   // The stats JSON, for the console's counters (console_enabled); callable from this thread.
   std::function<std::string()> stats_json;
+  // Compresses events for the connections that negotiated permessage-deflate, once per event and window.
+  MessageDeflater deflater;
 };
 
 }  // namespace armorclaw::eventbus

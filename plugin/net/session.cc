@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "boost/asio/post.hpp"
+#include "boost/asio/write.hpp"
 #include "boost/beast/http/read.hpp"
 #include "boost/beast/http/write.hpp"
 #include "boost/beast/websocket/rfc6455.hpp"
@@ -16,6 +17,7 @@
 #include "plugin/console/console_page.h"
 #include "plugin/history/resume.h"
 #include "plugin/net/client_frame_guard.h"
+#include "plugin/net/permessage_deflate.h"
 #include "plugin/net/upgrade_request.h"
 #include "plugin/subscriber_id.h"
 
@@ -140,8 +142,28 @@ void Session::OnRequest(beast::error_code error) {
   // ours (OnTimer), because a pong must not count as activity.
   ws_.set_option(websocket::stream_base::timeout{ToChrono(hub_->config.handshake_timeout),
                                                  websocket::stream_base::none(), false});
-  ws_.set_option(websocket::stream_base::decorator(
-      [](websocket::response_type& response) { response.set(http::field::server, "armorclaw-eventbus"); }));
+  std::string extensions;
+  if (hub_->config.compression) {
+    if (auto deflate = NegotiatePermessageDeflate(request)) {
+      // Our answer replaces Beast's (the decorator runs after Beast's negotiation), and Beast reads its
+      // agreement back from the 101 it sends: it inflates what the client compresses, counting inflated
+      // bytes against read_message_max, and compresses nothing (compress(false)). Events are compressed
+      // once for all receivers instead (Enqueue).
+      deflate_window_bits_ = deflate->server_window_bits;
+      extensions = std::move(deflate->response);
+      websocket::permessage_deflate reading;
+      reading.server_enable = true;
+      ws_.set_option(reading);
+      ws_.compress(false);
+    }
+  }
+  ws_.set_option(websocket::stream_base::decorator([extensions](websocket::response_type& response) {
+    response.set(http::field::server, "armorclaw-eventbus");
+    // Not on the refusals Beast answers itself (a 400 for a bad Sec-WebSocket-Version, say).
+    if (!extensions.empty() && response.result() == http::status::switching_protocols) {
+      response.set(http::field::sec_websocket_extensions, extensions);
+    }
+  }));
   ws_.read_message_max(static_cast<size_t>(hub_->config.max_message_bytes));
   // Small frames would otherwise take Beast's slower fragmenting path.
   ws_.auto_fragment(false);
@@ -461,13 +483,21 @@ void Session::Deliver(const EventPtr& event) {
 
 bool Session::Enqueue(const EventPtr& event, bool delivery) {
   const bool tls = ws_.next_layer().tls();
-  if (!MakeRoom(tls ? event->message().size() : event->wire().size())) return false;
-  if (tls) {
+  const std::string_view wire =
+      deflate_window_bits_ == 0
+          ? event->wire()
+          : event->compressed_frames.Wire(event->message(), event->wire(), deflate_window_bits_, hub_->deflater);
+  const bool compressed = wire.data() != event->wire().data();
+  if (!MakeRoom(tls && !compressed ? event->message().size() : wire.size())) return false;
+  if (tls && compressed) {
+    // Beast compresses nothing: the shared compressed frame goes under it, through TLS.
+    beast::error_code ignored;
+    asio::write(ws_.next_layer(), asio::buffer(wire.data(), wire.size()), ignored);
+  } else if (tls) {
     Write(event->message(), nullptr);
   } else {
     // Already a complete frame, the same for every receiver: it joins the batch by reference, and Beast,
     // which writes only whole frames into the batch, need not frame it again.
-    const std::string_view wire = event->wire();
     // Sampled by sequence, so that one event is timed for every receiver (the histogram's cost is a clock
     // read per sampled delivery).
     const bool sampled = event->sequence % Counters::kLatencySampleEvery == 0;

@@ -142,6 +142,8 @@ class Session final : public std::enable_shared_from_this<Session>, public Event
   bool wants_positions_ = false;
   bool pong_pending_ = false;   // A keep-alive ping is unanswered.
   bool ping_in_flight_ = false;  // Beast allows one ping at a time.
+  // The window permessage-deflate was negotiated with (plugin/net/permessage_deflate.h); 0: not negotiated.
+  int deflate_window_bits_ = 0;
 };
 
 }  // namespace armorclaw::eventbus

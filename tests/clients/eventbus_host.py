@@ -17,6 +17,7 @@ import json
 import os
 import re
 import signal
+import subprocess
 import sys
 import tempfile
 import traceback
@@ -89,6 +90,16 @@ def require_websockets():
               file=sys.stderr, flush=True)
         sys.exit(1)
     return websockets
+
+
+def make_certificate(directory):
+    """A self-signed certificate for 127.0.0.1 and localhost, made with the openssl command in DIRECTORY:
+    the paths of the certificate and of its key."""
+    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
 
 
 def data_lines(name):

@@ -8,9 +8,7 @@ that trusts nothing but the system's CAs is refused by its own TLS verification.
 """
 
 import json
-import os
 import ssl
-import subprocess
 import tempfile
 
 import eventbus_host as eb
@@ -22,17 +20,9 @@ EVENT = {"type": "m.room.message", "room_id": "!tls:example.org", "sender": "@a:
          "event_id": "$tls", "content": {"body": "over TLS"}}
 
 
-def make_certificate(directory):
-    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
-                    "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-                   check=True, capture_output=True, timeout=60)
-    return cert, key
-
-
 async def test():
     with tempfile.TemporaryDirectory() as directory:
-        cert, key = make_certificate(directory)
+        cert, key = eb.make_certificate(directory)
         async with eb.EventbusHost({"tls_cert_file": cert, "tls_key_file": key}) as host:
             check(host.url.startswith("wss://127.0.0.1:"), f"listening URL {host.url!r} is not wss://")
             trusting = ssl.create_default_context(cafile=cert)

@@ -74,7 +74,7 @@ TEST_F(FramingTest, EmptyTextMessageGetsInvalidMessageAndTheConnectionStaysUsabl
   ExpectUsable(client_);
 }
 
-// RFC 6455 §5.2: RSV1-3 must be 0 unless an extension defining them was negotiated (none is).
+// RFC 6455 §5.2: RSV1-3 must be 0 unless an extension defining them was negotiated (this client offered none).
 TEST_F(ReservedBitsTest, Rsv1OnATextFrameIsClosedWith1002) {
   client_.Send(ClientFrame(kFin | kRsv1 | op::kText, kPing));
   ExpectFailedWith(client_, 1002);

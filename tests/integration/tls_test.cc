@@ -64,11 +64,11 @@ class TlsTest : public ::testing::Test {
 };
 
 // A Beast wss:// client that trusts only the certificate in `trusted`, subscribed to every event (with
-// `subscribe_data` as the subscribe's data).
+// `subscribe_data` as the subscribe's data); with `offer_deflate`, offering permessage-deflate.
 class BeastTlsClient {
  public:
   BeastTlsClient(const std::string& url, const std::string& trusted,
-                 const std::string& subscribe_data = R"({"filter":{}})")
+                 const std::string& subscribe_data = R"({"filter":{}})", bool offer_deflate = false)
       : ws_(io_, tls_) {
     const std::string port = url.substr(16, url.rfind('/') - 16);  // After "wss://127.0.0.1:".
     tls_.load_verify_file(trusted);
@@ -77,7 +77,14 @@ class BeastTlsClient {
     asio::connect(beast::get_lowest_layer(ws_), asio::ip::tcp::resolver(io_).resolve("127.0.0.1", port));
     ws_.next_layer().set_verify_callback(asio::ssl::host_name_verification("127.0.0.1"));
     ws_.next_layer().handshake(asio::ssl::stream_base::client);
-    ws_.handshake("127.0.0.1:" + port, "/events");
+    if (offer_deflate) {
+      websocket::permessage_deflate deflate;
+      deflate.client_enable = true;
+      ws_.set_option(deflate);
+    }
+    websocket::response_type response;
+    ws_.handshake(response, "127.0.0.1:" + port, "/events");
+    extensions_ = std::string(response[beast::http::field::sec_websocket_extensions]);
     ws_.write(asio::buffer(absl::StrCat(R"({"type":"subscribe","data":)", subscribe_data, "}")));
     subscribed_ = ReadJson();
     EXPECT_EQ(subscribed_.at("type"), "subscribed");
@@ -92,6 +99,8 @@ class BeastTlsClient {
     return boost::json::parse(beast::buffers_to_string(buffer.data()));
   }
   void Close() { ws_.close(websocket::close_code::normal); }
+  // What the 101 said in Sec-WebSocket-Extensions.
+  const std::string& extensions() const { return extensions_; }
   // Bytes written as they are, encrypted, past the client's own framing.
   void SendRaw(std::string_view bytes) { asio::write(ws_.next_layer(), asio::buffer(bytes.data(), bytes.size())); }
   // Reads until the server closes; the code of its close frame.
@@ -108,6 +117,7 @@ class BeastTlsClient {
   asio::ssl::context tls_{asio::ssl::context::tls_client};
   websocket::stream<asio::ssl::stream<asio::ip::tcp::socket>> ws_;
   boost::json::value subscribed_;
+  std::string extensions_;
 };
 
 TEST_F(TlsTest, BeastClientOverOpenSslReceivesEvents) {
@@ -157,6 +167,21 @@ TEST_F(TlsTest, ACutSlowConsumerIsToldTheLastEventItReadsAndResumesFromIt) {
     received.push_back(again.ReadJson().at("data").at("sequence").to_number<uint64_t>());
     ASSERT_EQ(received.back(), received.size());
   }
+// permessage-deflate over wss://: the shared compressed frames go through TLS, and Beast's client inflates
+// them to exactly what a client without compression receives.
+TEST_F(TlsTest, CompressedEventsOverTls) {
+  RunningPlugin plugin(Config{{"tls_cert_file", Path("a", "cert")}, {"tls_key_file", Path("a", "key")}});
+  BeastTlsClient compressed(plugin.url(), Path("a", "cert"), R"({"filter":{}})", /*offer_deflate=*/true);
+  BeastTlsClient plain(plugin.url(), Path("a", "cert"));
+  // Beast's client offers server_max_window_bits=15, which the answer repeats.
+  EXPECT_EQ(compressed.extensions(),
+            "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=15");
+  EXPECT_EQ(plain.extensions(), "");
+  const std::vector<std::string> events = ReadLines(TestDataPath("matrix-spec-room-events.jsonl"));
+  for (const std::string& event : events) plugin.Publish(event);
+  for (size_t i = 0; i < events.size(); ++i) EXPECT_EQ(compressed.ReadJson(), plain.ReadJson()) << "event " << i;
+  compressed.Close();
+  plain.Close();
 }
 
 // RFC 6455 section 5.2 over wss://: the frame guard under Beast judges the decrypted bytes, and the close it
