@@ -23,8 +23,10 @@ void CorkedSocket::Append(const void* data, size_t size) {
     owners_.push_back(std::move(shared_owner_));
     shared_data_ = nullptr;
   } else if (!pieces_.empty() && pieces_.back().shared == nullptr &&
+             pieces_.back().sampled_since == std::chrono::steady_clock::time_point{} &&
              pieces_.back().copy_offset + pieces_.back().length == copies_.size()) {
-    // Consecutive copies (a frame header after a small frame, say) share one piece.
+    // Consecutive copies (a frame header after a small frame, say) share one piece, unless the first is
+    // sampled: it is observed when its own last byte is sent.
     pieces_.back().length += size;
     copies_.insert(copies_.end(), static_cast<const char*>(data), static_cast<const char*>(data) + size);
   } else {

@@ -59,6 +59,7 @@ class CorkedSocket {
   void set_owner(std::weak_ptr<void> owner) { owner_ = std::move(owner); }
   // Where the bytes waiting here are counted, with those of every other connection; must outlive this.
   void set_gauge(ByteGauge* gauge) { gauge_ = gauge; }
+  ByteGauge* gauge() const { return gauge_; }
   // Where each writev's size is observed, and the latency of each sampled piece once the kernel took all of
   // it (ShareNext); both must outlive this.
   void set_histograms(Histogram* publish_to_socket_ns, Histogram* write_batch_bytes) {
@@ -84,6 +85,12 @@ class CorkedSocket {
     shared_data_ = data;
     shared_owner_ = std::move(owner);
     shared_sampled_since_ = sampled_since;
+  }
+
+  // The piece appended last (a copy: a TLS record, say) is observed as sampled since `sampled_since` once
+  // the kernel took all of it; nothing appended later joins it.
+  void SampleLast(std::chrono::steady_clock::time_point sampled_since) {
+    if (pieces_.size() > first_unsent_) pieces_.back().sampled_since = sampled_since;
   }
 
   // Sends what is pending: now as far as the socket takes it, the rest when it becomes writable.

@@ -348,7 +348,7 @@ void Session::Handle(SubscribeRequest& request) {
   for (const EventPtr& event : replay) {
     if (!Enqueue(event)) return;
   }
-  Corked().Flush();
+  ws_.next_layer().Flush();
 }
 
 void Session::CountResume(const ResumeOutcome& outcome) {
@@ -395,45 +395,40 @@ void Session::Deliver(const EventPtr& event) {
 }
 
 bool Session::Enqueue(const EventPtr& event) {
-  const bool tls = ws_.next_layer().tls();
-  if (!MakeRoom(tls ? event->message().size() : event->wire().size())) return false;
-  if (tls) {
-    Write(event->message(), nullptr);
-  } else {
-    // Already a complete frame, the same for every receiver: it joins the batch by reference, and Beast,
-    // which writes only whole frames into the batch, need not frame it again.
-    const std::string_view wire = event->wire();
-    // Sampled by sequence, so that one event is timed for every receiver (the histogram's cost is a clock
-    // read per sampled delivery).
-    const bool sampled = event->sequence % Counters::kLatencySampleEvery == 0;
-    Corked().ShareNext(wire.data(), event, sampled ? event->accepted : std::chrono::steady_clock::time_point{});
-    beast::error_code ignored;
-    Corked().write_some(asio::buffer(wire.data(), wire.size()), ignored);
-  }
+  // Already a complete frame, the same for every receiver: it joins the batch by reference (encrypted
+  // with the rest of the batch under TLS), and Beast need not frame it again.
+  const std::string_view wire = event->wire();
+  if (!MakeRoom(wire.size())) return false;
+  // Sampled by sequence, so that one event is timed for every receiver (the histogram's cost is a clock
+  // read per sampled delivery).
+  const bool sampled = event->sequence % Counters::kLatencySampleEvery == 0;
+  ws_.next_layer().WriteSharedFrame(wire, event,
+                                    sampled ? event->accepted : std::chrono::steady_clock::time_point{});
   return true;
 }
 
 void Session::FlushBatch() {
   dirty_ = false;
-  Corked().Flush();
+  ws_.next_layer().Flush();
 }
 
 void Session::Send(const std::shared_ptr<const std::string>& message) {
   if (!MakeRoom(message->size())) return;
   Write(*message, message);
-  Corked().Flush();
+  ws_.next_layer().Flush();
 }
 
 bool Session::MakeRoom(size_t bytes) {
   // Once Beast has sent a close frame nothing may follow it.
   if (closing_ || !ws_.is_open()) return false;
-  if (Corked().HasRoom(bytes)) return true;
+  if (ws_.next_layer().HasRoom(bytes)) return true;
   CutSlowConsumer();
   return false;
 }
 
 void Session::Write(std::string_view message, std::shared_ptr<const void> owner) {
-  // Under TLS the batch holds ciphertext, which is each connection's own.
+  // Under TLS the batch holds ciphertext, which is each connection's own. Beast writes through the TLS
+  // stream, which first encrypts the event frames waiting there: the reply follows them.
   if (!ws_.next_layer().tls() && owner) Corked().ShareNext(message.data(), std::move(owner));
   beast::error_code error;
   // Beast frames the message into the batch; nothing is sent yet and nothing blocks. A failure here
