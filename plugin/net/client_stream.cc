@@ -12,6 +12,9 @@ constexpr size_t kRecordPlaintext = 16 * 1024;
 // The most a record adds to its plaintext, whatever the negotiated suite: header 5, explicit IV 16, MAC 48
 // (TLS 1.2 CBC with SHA-384), padding 256. TLS 1.3 and the GCM suites add 22 or 29.
 constexpr size_t kRecordOverhead = 5 + 16 + 48 + 256;
+// How much ciphertext a flush prepares ahead of the socket: enough for a large writev, little enough that
+// a client that falls behind costs references to shared frames rather than its own copy of each.
+constexpr size_t kSealAhead = 256 * 1024;
 
 }  // namespace
 
@@ -22,9 +25,9 @@ size_t ClientStream::SealedSize(size_t plaintext) {
 bool ClientStream::HasRoom(size_t bytes) {
   if (!tls_) return corked_.HasRoom(bytes);
   if (corked_.HasRoom(SealedSize(waiting_bytes_ + bytes))) return true;
-  // What waits may fit in the socket now: encrypt it, let CorkedSocket send early, and judge again.
-  Seal();
-  return corked_.HasRoom(SealedSize(bytes));
+  // The socket may take some of what waits now: encrypt and send it, and judge again.
+  Flush();
+  return corked_.HasRoom(SealedSize(waiting_bytes_ + bytes));
 }
 
 void ClientStream::WriteSharedFrame(std::string_view frame, std::shared_ptr<const void> owner,
@@ -35,59 +38,70 @@ void ClientStream::WriteSharedFrame(std::string_view frame, std::shared_ptr<cons
     corked_.write_some(boost::asio::buffer(frame.data(), frame.size()), ignored);
     return;
   }
+  if (corked_.failed()) return;
   waiting_.push_back({frame, std::move(owner), sampled_since});
   waiting_bytes_ += frame.size();
   if (ByteGauge* gauge = corked_.gauge()) gauge->Add(frame.size());
 }
 
 void ClientStream::Flush() {
-  if (tls_) Seal();
-  corked_.Flush();
+  if (!tls_) return corked_.Flush();
+  for (;;) {
+    while (!waiting_.empty() && corked_.pending_bytes() < kSealAhead) {
+      if (!SealRecord()) return;
+    }
+    corked_.Flush();
+    // Done when nothing waits, or when the socket is behind (it calls back once it has taken the batch).
+    if (waiting_.empty() || corked_.pending_bytes() >= kSealAhead || corked_.failed()) return;
+  }
 }
 
 void ClientStream::Seal() {
-  if (waiting_.empty()) return;
-  // Taken first: a write below may fail the stream and end in code that writes again.
-  std::vector<WaitingFrame> frames;
-  frames.swap(waiting_);
-  if (ByteGauge* gauge = corked_.gauge()) gauge->Remove(waiting_bytes_);
-  waiting_bytes_ = 0;
+  while (!waiting_.empty()) {
+    if (!SealRecord()) return;
+  }
+}
 
-  // The frames are gathered, a record's worth at a time, into one buffer for all connections (the I/O
-  // thread is the only one that writes): a copy of the plaintext costs far less than a record per frame.
+bool ClientStream::SealRecord() {
+  // The frames are gathered into one buffer for all connections (only the I/O thread writes): a copy of
+  // the plaintext costs far less than a record per frame.
   static thread_local std::array<char, kRecordPlaintext> record;
   size_t filled = 0;
   std::chrono::steady_clock::time_point sampled_since;  // The earliest of the record's sampled frames.
-  boost::beast::error_code error;
-  auto encrypt = [&] {
-    size_t done = 0;
-    while (done < filled && !error) {
-      done += tls_->write_some(boost::asio::buffer(record.data() + done, filled - done), error);
-    }
-    if (sampled_since != std::chrono::steady_clock::time_point{}) corked_.SampleLast(sampled_since);
-    filled = 0;
-    sampled_since = {};
-  };
-  for (const WaitingFrame& waiting : frames) {
-    if (waiting.sampled_since != std::chrono::steady_clock::time_point{} &&
-        sampled_since == std::chrono::steady_clock::time_point{}) {
-      sampled_since = waiting.sampled_since;
-    }
-    std::string_view rest = waiting.frame;
-    while (!rest.empty() && !error) {
-      const size_t taken = std::min(rest.size(), record.size() - filled);
-      std::memcpy(record.data() + filled, rest.data(), taken);
-      filled += taken;
-      rest.remove_prefix(taken);
-      if (filled == record.size()) encrypt();
-    }
-    // A failure means the stream is closing, which the pending read reports; the rest is dropped.
-    if (error) return;
+  while (!waiting_.empty() && filled < record.size()) {
+    const WaitingFrame& waiting = waiting_.front();
+    const size_t taken = std::min(waiting.frame.size() - first_frame_sealed_, record.size() - filled);
+    std::memcpy(record.data() + filled, waiting.frame.data() + first_frame_sealed_, taken);
+    filled += taken;
+    first_frame_sealed_ += taken;
+    if (first_frame_sealed_ < waiting.frame.size()) break;
+    // Timed from the record that carries the frame's end.
+    if (sampled_since == std::chrono::steady_clock::time_point{}) sampled_since = waiting.sampled_since;
+    // Kept alive until the record is written: `record` holds a copy, not a reference.
+    waiting_.pop_front();
+    first_frame_sealed_ = 0;
   }
-  if (filled > 0) encrypt();
-  // The vector's room is kept for the next batch.
-  frames.clear();
-  if (waiting_.empty()) waiting_.swap(frames);
+  waiting_bytes_ -= filled;
+  if (ByteGauge* gauge = corked_.gauge()) gauge->Remove(filled);
+
+  boost::beast::error_code error;
+  for (size_t done = 0; done < filled && !error;) {
+    done += tls_->write_some(boost::asio::buffer(record.data() + done, filled - done), error);
+  }
+  if (error) {
+    // The stream is closing, which the pending read reports: what waits is dropped.
+    Drop();
+    return false;
+  }
+  if (sampled_since != std::chrono::steady_clock::time_point{}) corked_.SampleLast(sampled_since);
+  return true;
+}
+
+void ClientStream::Drop() {
+  if (ByteGauge* gauge = corked_.gauge()) gauge->Remove(waiting_bytes_);
+  waiting_.clear();
+  first_frame_sealed_ = 0;
+  waiting_bytes_ = 0;
 }
 
 }  // namespace armorclaw::eventbus

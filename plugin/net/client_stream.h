@@ -4,11 +4,13 @@
 //
 // Event frames bypass Beast on both paths (WriteSharedFrame): an unmasked server frame is the same bytes
 // for every receiver. Plain, the frame joins the batch by reference. With TLS, frames wait here as
-// plaintext (references to the shared frames) until the connection's flush, which encrypts them together,
-// a full 16 KiB TLS record per SSL_write, instead of one SSL_write and one record per frame. Any other
-// write to the stream (Beast's replies, pongs, pings, close; the close_notify) first encrypts what waits,
-// so the order on the wire is the order of the writes, and no frame is ever cut by another: each write
-// to the TLS stream takes whole frames.
+// plaintext (references to the shared frames) and are encrypted together, a full 16 KiB TLS record per
+// SSL_write instead of one SSL_write and one record per frame, as the socket can take them: a flush
+// encrypts until kSealAhead bytes of ciphertext wait in the CorkedSocket, and the rest when the socket
+// has taken those. A client that falls behind thus holds references, not its own ciphertext of every
+// event. Any other write to the stream (Beast's replies, pongs, pings, close; the close_notify) first
+// encrypts everything that waits, so the order on the wire is the order of the writes, and no frame is
+// ever cut by another: each write to the TLS stream takes whole frames.
 //
 // Once the upgrade is done, what the client sends (plaintext, under TLS) passes a ClientFrameGuard before
 // Beast reads it: the one frame Beast 1.81 would answer wrongly is kept from it, and the read that reaches
@@ -19,12 +21,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
-#include <vector>
 
 #include "boost/asio/buffer.hpp"
 #include "boost/asio/compose.hpp"
@@ -49,8 +51,11 @@ class ClientStream {
   // `tls` null: plain WebSocket.
   ClientStream(CorkedSocket::socket_type socket, std::shared_ptr<boost::asio::ssl::context> tls)
       : corked_(std::move(socket)), tls_context_(std::move(tls)) {
-    if (tls_context_) tls_.emplace(corked_, *tls_context_);
+    if (!tls_context_) return;
+    tls_.emplace(corked_, *tls_context_);
+    corked_.set_on_sent([this] { Flush(); });  // Encrypts more of what waits.
   }
+  ~ClientStream() { Drop(); }
   ClientStream(const ClientStream&) = delete;  // tls_ refers to corked_.
   ClientStream& operator=(const ClientStream&) = delete;
 
@@ -67,7 +72,7 @@ class ClientStream {
   // observed (CorkedSocket::set_histograms). Call HasRoom first: this does not check the limit again.
   void WriteSharedFrame(std::string_view frame, std::shared_ptr<const void> owner,
                         std::chrono::steady_clock::time_point sampled_since);
-  // Encrypts the waiting frames (TLS) and sends the batch, as far as the socket takes it now.
+  // Sends the batch as far as the socket takes it now; with TLS, encrypts waiting frames as it goes.
   void Flush();
 
   // The TLS handshake, or nothing for a plain connection; `handler(error)` on the executor.
@@ -146,8 +151,13 @@ class ClientStream {
     std::chrono::steady_clock::time_point sampled_since;
   };
 
-  // TLS: encrypts every waiting frame into the CorkedSocket's batch, and forgets them.
+  // TLS: encrypts every waiting frame into the CorkedSocket's batch.
   void Seal();
+  // TLS: encrypts up to one record's worth of the waiting frames; false when the stream failed (and
+  // nothing waits any more).
+  bool SealRecord();
+  // TLS: forgets the waiting frames.
+  void Drop();
   // TLS: what the records that carry `plaintext` bytes take at most in the batch.
   static size_t SealedSize(size_t plaintext);
 
@@ -230,8 +240,9 @@ class ClientStream {
   // Kept for the stream's lifetime: a certificate reload replaces the server's context, not this one.
   std::shared_ptr<boost::asio::ssl::context> tls_context_;
   std::optional<boost::asio::ssl::stream<CorkedSocket&>> tls_;
-  std::vector<WaitingFrame> waiting_;  // TLS: frames to encrypt at the next Seal, in order.
-  size_t waiting_bytes_ = 0;
+  std::deque<WaitingFrame> waiting_;  // TLS: frames to encrypt, in order.
+  size_t first_frame_sealed_ = 0;      // Bytes of waiting_.front() already encrypted.
+  size_t waiting_bytes_ = 0;           // Bytes of waiting_ not encrypted yet.
   std::optional<ClientFrameGuard> guard_;  // Once the upgrade is done.
   std::string held_;        // Read, not yet given to Beast: all bytes fed to the guard after delivered_.
   uint64_t delivered_ = 0;  // Bytes given to Beast since the guard was armed.

@@ -81,6 +81,7 @@ void CorkedSocket::Flush() {
                              waiting_ = false;
                              if (error) return Fail(error);
                              Flush();
+                             if (!waiting_ && !error_ && on_sent_) on_sent_();
                            });
         return;
       }

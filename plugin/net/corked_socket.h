@@ -67,6 +67,10 @@ class CorkedSocket {
     write_batch_bytes_ = write_batch_bytes;
   }
 
+  // Called when the socket, having made Flush wait, took everything that was pending: the layer above
+  // may append more.
+  void set_on_sent(std::function<void()> on_sent) { on_sent_ = std::move(on_sent); }
+
   // At most `bytes` may wait here. A write that would go over them fails with no_buffer_space: the batch
   // is dropped, the socket shut down, and `on_overflow` called, once, from inside that write.
   void Limit(size_t bytes, std::function<void()> on_overflow) {
@@ -97,6 +101,8 @@ class CorkedSocket {
   void Flush();
   // Bytes appended and not yet accepted by the kernel.
   size_t pending_bytes() const { return pending_bytes_; }
+  // Whether the socket failed (or overflowed): nothing more is sent.
+  bool failed() const { return static_cast<bool>(error_); }
 
   // Calls `handler(error)` on the executor once everything appended so far is sent, or the socket failed.
   template <typename Handler>
@@ -187,6 +193,7 @@ class CorkedSocket {
   size_t pending_bytes_ = 0;
   size_t limit_ = SIZE_MAX;
   std::function<void()> on_overflow_;
+  std::function<void()> on_sent_;
   ByteGauge* gauge_ = nullptr;
   bool waiting_ = false;  // A wait for writability is pending.
   const void* shared_data_ = nullptr;
