@@ -124,7 +124,13 @@ void CorkedSocket::Reset() {
 }
 
 void CorkedSocket::Compact() {
-  if (first_unsent_ < 64 || first_unsent_ < pieces_.size() / 2) return;
+  // Worth it once what was sent is at least half of the batch, in pieces or in copied bytes (TLS records
+  // are few pieces of many bytes; without the second test their copies would grow until the batch empties).
+  const bool many_pieces = first_unsent_ >= 64 && first_unsent_ >= pieces_.size() / 2;
+  const Piece* unsent = first_unsent_ < pieces_.size() ? &pieces_[first_unsent_] : nullptr;
+  const bool many_bytes = unsent != nullptr && unsent->shared == nullptr && unsent->copy_offset >= 64 * 1024 &&
+                          unsent->copy_offset >= copies_.size() / 2;
+  if (!many_pieces && !many_bytes) return;
   size_t sent_shared = 0;
   size_t first_copy = copies_.size();
   for (size_t i = 0; i < pieces_.size(); ++i) {
