@@ -26,6 +26,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/running_plugin.h"
+#include "tests/support/slow_consumer_goodbye.h"
 #include "tests/support/ws_client.h"
 
 namespace armorclaw::eventbus::testing {
@@ -431,21 +432,7 @@ TEST_F(TlsTest, AStalledTlsClientIsCutAtMaxQueueBytesAndAReaderGetsEverything) {
   EXPECT_LE(plugin.Stat("queued_bytes_peak"), bound);
 
   // The stalled client finds, behind what the kernel had buffered, the reason and a close 1008.
-  bool saw_error = false;
-  for (;;) {
-    std::string text;
-    try {
-      text = stalled.ReadText();
-    } catch (const boost::system::system_error&) {
-      break;
-    }
-    const boost::json::value message = boost::json::parse(text);
-    if (message.at("type") == "error") {
-      EXPECT_EQ(message.at("data").at("code"), "slow_consumer");
-      saw_error = true;
-    }
-  }
-  EXPECT_TRUE(saw_error);
+  EXPECT_TRUE(ReadUntilClosedSeeingSlowConsumerError([&] { return stalled.ReadText(); }));
   EXPECT_EQ(stalled.stream().reason().code, websocket::close_code::policy_error);
   plugin.AwaitStat("connections_open", 1);
   plugin.AwaitStat("queued_bytes", 0);
