@@ -5,6 +5,8 @@
 // latency includes any time the event waited anywhere, the generator's own lateness included. Every
 // delivery is checked per client (loss, duplicates, order, filter) and timed into a histogram; nothing
 // allocates per delivery. Server pinned to CPU 0, the bench to CPU 1. `--help` for the options.
+// With --tls the clients speak wss:// through OpenSSL on their non-blocking sockets (no certificate check:
+// the bench measures the server, it does not authenticate it).
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -36,6 +38,8 @@
 #include <vector>
 
 #include "bench/latency_histogram.h"
+#include "openssl/err.h"
+#include "openssl/ssl.h"
 #include "bench/proc_files.h"
 #include "bench/ws_frame.h"
 #include "zlib.h"
@@ -226,6 +230,7 @@ struct Options {
   std::string label;
   bool compression = false;
   std::string corpus;
+  bool tls = false;
 };
 
 constexpr const char* kUsage = R"(Usage: eventbus-bench --server-cmd "CMD" [OPTIONS]
@@ -265,6 +270,7 @@ at R events/s, checks every delivery and reports latency, loss and the server's 
   --corpus FILE           each event carries the next line of FILE (JSON values, e.g. the Matrix spec's
                           events in tests/data/matrix-spec-room-events.jsonl) as content.spec, instead of
                           --payload bytes of padding
+  --tls                   connect with TLS (the server's line must say wss://); the certificate is not checked
   -h, --help              this help
 
 Exit status: 0 when the run completed (loss is a measured figure, not a failure), 1 with --require-exact
@@ -357,6 +363,8 @@ bool ParseOptions(int argc, char** argv, Options& o, std::string& error) {
       const char* v = value();
       ok = v != nullptr;
       if (ok) o.corpus = v;
+    } else if (arg == "--tls") {
+      o.tls = true;
     } else if (arg == "--label") {
       const char* v = value();
       ok = v != nullptr;
@@ -402,10 +410,15 @@ constexpr uint64_t kStdoutTag = ~uint64_t{0} - 1;
 constexpr size_t kReadChunk = 256 * 1024;
 constexpr int kMaxReadsPerWakeup = 8;
 
-enum class ClientState { kNotStarted, kConnecting, kHandshaking, kSubscribing, kReady, kClosed };
+enum class ClientState { kNotStarted, kConnecting, kTlsHandshaking, kHandshaking, kSubscribing, kReady, kClosed };
+
+struct SslFree {
+  void operator()(SSL* ssl) const { SSL_free(ssl); }
+};
 
 struct Client {
   int fd = -1;
+  std::unique_ptr<SSL, SslFree> ssl;  // --tls.
   ClientState state = ClientState::kNotStarted;
   uint32_t room = 0;
   bool stalled = false;  // --stalled: read until subscribed, never after; expects nothing.
@@ -463,6 +476,12 @@ class Bench {
   bool StartConnect(Client& c);
   void HandleClient(uint32_t index, uint32_t events);
   void OnConnected(Client& c);
+  void ContinueTlsHandshake(Client& c);
+  void SendUpgradeRequest(Client& c);
+  // read(2) and write(2) on the client's socket, or through its TLS session: the same results (-1 with
+  // errno EAGAIN when nothing can be done now, 0 at the end of the stream).
+  ssize_t ReadSome(Client& c, char* data, size_t n);
+  ssize_t WriteSome(Client& c, const char* data, size_t n);
   void OnReadable(Client& c);
   size_t ParseHandshake(Client& c, const char* data, size_t n);
   size_t ParseFrames(Client& c, const char* data, size_t n, int64_t now);
@@ -510,6 +529,7 @@ class Bench {
   int64_t last_rss_sample_ns_ = 0;
 
   // Clients.
+  std::unique_ptr<SSL_CTX, void (*)(SSL_CTX*)> tls_{nullptr, SSL_CTX_free};
   int epoll_ = -1;
   std::vector<Client> clients_;
   std::unique_ptr<uint64_t, void (*)(void*)> bitmaps_{nullptr, std::free};
@@ -592,12 +612,13 @@ bool Bench::StartServer() {
     if (newline != std::string::npos) {
       const std::string first = line.substr(0, newline);
       line.erase(0, newline + 1);
-      const size_t at = first.find("listening on ws://");
+      const std::string_view scheme = o_.tls ? "listening on wss://" : "listening on ws://";
+      const size_t at = first.find(scheme);
       if (at == std::string::npos) {
         std::fprintf(stderr, "%s\n", first.c_str());
         continue;
       }
-      std::string url = first.substr(at + std::strlen("listening on ws://"));
+      std::string url = first.substr(at + scheme.size());
       while (!url.empty() && (url.back() == '\r' || url.back() == ' ')) url.pop_back();
       const size_t slash = url.find('/');
       server_path_ = slash == std::string::npos ? "/" : url.substr(slash);
@@ -618,7 +639,8 @@ bool Bench::StartServer() {
     }
     const int64_t left = deadline - MonoNs();
     if (left <= 0 || g_interrupted) {
-      return Fail(Format("no \"listening on ws://\" line from the server within %.0f s", o_.start_timeout));
+      return Fail(Format("no \"listening on %s://\" line from the server within %.0f s", o_.tls ? "wss" : "ws",
+                         o_.start_timeout));
     }
     pollfd p{server_stdout_, POLLIN, 0};
     poll(&p, 1, static_cast<int>(std::min<int64_t>(left / 1'000'000 + 1, 100)));
@@ -752,12 +774,38 @@ void Bench::OnConnected(Client& c) {
     CloseClient(c, nullptr);
     return;
   }
+  if (!o_.tls) return SendUpgradeRequest(c);
+  c.ssl.reset(SSL_new(tls_.get()));
+  SSL_set_fd(c.ssl.get(), c.fd);
+  SSL_set_connect_state(c.ssl.get());
+  c.state = ClientState::kTlsHandshaking;
+  ContinueTlsHandshake(c);
+}
+
+void Bench::ContinueTlsHandshake(Client& c) {
+  const int result = SSL_do_handshake(c.ssl.get());
+  if (result == 1) return SendUpgradeRequest(c);
+  const int error = SSL_get_error(c.ssl.get(), result);
+  if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) {
+    char reason[256];
+    ERR_error_string_n(ERR_get_error(), reason, sizeof reason);
+    (void)Fail(Format("TLS handshake with %s: %s", server_host_header_.c_str(), reason));
+    CloseClient(c, nullptr);
+    return;
+  }
+  epoll_event e{};
+  e.events = error == SSL_ERROR_WANT_READ ? EPOLLIN : EPOLLOUT;
+  e.data.u64 = static_cast<uint64_t>(&c - clients_.data());
+  epoll_ctl(epoll_, EPOLL_CTL_MOD, c.fd, &e);
+}
+
+void Bench::SendUpgradeRequest(Client& c) {
   const std::string request = Format(
       "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: %.*s\r\n"
       "Sec-WebSocket-Version: 13\r\n%s\r\n",
       server_path_.c_str(), server_host_header_.c_str(), static_cast<int>(kWebSocketKey.size()), kWebSocketKey.data(),
       o_.compression ? "Sec-WebSocket-Extensions: permessage-deflate\r\n" : "");
-  if (write(c.fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+  if (WriteSome(c, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
     (void)Fail(Format("writing the WebSocket handshake: %s", strerror(errno)));
     CloseClient(c, nullptr);
     return;
@@ -780,7 +828,7 @@ bool Bench::SendFrame(Client& c, uint8_t op, std::string_view payload) {
   size_t done = 0;
   const int64_t deadline = MonoNs() + 1'000'000'000;
   while (done < n) {
-    const ssize_t w = write(c.fd, frame + done, n - done);
+    const ssize_t w = WriteSome(c, frame + done, n - done);
     if (w > 0) {
       done += static_cast<size_t>(w);
     } else if (w < 0 && errno == EAGAIN && MonoNs() < deadline) {
@@ -802,6 +850,7 @@ void Bench::CloseClient(Client& c, const char* why) {
   epoll_ctl(epoll_, EPOLL_CTL_DEL, c.fd, nullptr);
   close(c.fd);
   c.fd = -1;
+  c.ssl.reset();
   if (c.state != ClientState::kReady) --pending_setup_;
   if (!running_) {
     (void)Fail(Format("client %zu: %s during setup", static_cast<size_t>(&c - clients_.data()),
@@ -813,11 +862,48 @@ void Bench::CloseClient(Client& c, const char* why) {
   c.state = ClientState::kClosed;
 }
 
+ssize_t Bench::ReadSome(Client& c, char* data, size_t n) {
+  if (!c.ssl) return read(c.fd, data, n);
+  // A record at a time: gathered until the socket has nothing more, so that a short read still means
+  // "drained" to the caller.
+  size_t got = 0;
+  while (got < n) {
+    const int r = SSL_read(c.ssl.get(), data + got, static_cast<int>(std::min<size_t>(n - got, INT32_MAX)));
+    if (r > 0) {
+      got += static_cast<size_t>(r);
+      continue;
+    }
+    const int error = SSL_get_error(c.ssl.get(), r);
+    if (got > 0) break;
+    if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
+      errno = EAGAIN;
+      return -1;
+    }
+    if (error == SSL_ERROR_ZERO_RETURN) return 0;
+    errno = error == SSL_ERROR_SYSCALL && errno != 0 ? errno : EPROTO;
+    return error == SSL_ERROR_SYSCALL && errno == 0 ? 0 : -1;
+  }
+  return static_cast<ssize_t>(got);
+}
+
+ssize_t Bench::WriteSome(Client& c, const char* data, size_t n) {
+  if (!c.ssl) return write(c.fd, data, n);
+  const int w = SSL_write(c.ssl.get(), data, static_cast<int>(n));
+  if (w > 0) return w;
+  const int error = SSL_get_error(c.ssl.get(), w);
+  errno = error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE ? EAGAIN : EPROTO;
+  return -1;
+}
+
 void Bench::HandleClient(uint32_t index, uint32_t events) {
   Client& c = clients_[index];
   if (c.fd < 0) return;
   if (c.state == ClientState::kConnecting) {
     OnConnected(c);
+    return;
+  }
+  if (c.state == ClientState::kTlsHandshaking) {
+    ContinueTlsHandshake(c);
     return;
   }
   if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) OnReadable(c);
@@ -828,7 +914,7 @@ void Bench::OnReadable(Client& c) {
   for (int reads = 0; reads < kMaxReadsPerWakeup && c.fd >= 0; ++reads) {
     const size_t carried = c.carry_bytes;
     if (carried > 0) std::memcpy(buffer, c.carry.get(), carried);
-    const ssize_t n = read(c.fd, buffer + carried, kReadChunk);
+    const ssize_t n = ReadSome(c, buffer + carried, kReadChunk);
     if (n <= 0) {
       if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
       CloseClient(c, n == 0 ? "the server closed the connection" : strerror(errno));
@@ -1056,6 +1142,13 @@ int Bench::PollOnce(int64_t timeout_ns) {
 }
 
 bool Bench::ConnectAll() {
+  if (o_.tls) {
+    tls_.reset(SSL_CTX_new(TLS_client_method()));
+    if (!tls_) return Fail("cannot create a TLS context");
+    SSL_CTX_set_verify(tls_.get(), SSL_VERIFY_NONE, nullptr);
+    // Like write(2): a partial write returns what was written; a retry may pass the rest from elsewhere.
+    SSL_CTX_set_mode(tls_.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  }
   size_t next = 0;
   const int64_t start = MonoNs();
   const int64_t deadline = start + static_cast<int64_t>(o_.connect_timeout * 1e9);
@@ -1417,7 +1510,7 @@ void Bench::ReportLoad() {
     for (size_t i = 0; i < warnings_.size(); ++i) warnings += (i ? "," : "") + JsonString(warnings_[i]);
     warnings += "]";
     std::printf(
-        "{\"label\":%s,\"mode\":\"load\",\"server_cmd\":%s,\"clients\":%d,\"rate\":%g,\"seconds\":%g,"
+        "{\"label\":%s,\"mode\":\"load\",\"tls\":%s,\"server_cmd\":%s,\"clients\":%d,\"rate\":%g,\"seconds\":%g,"
         "\"filter\":\"%s\",\"rooms\":%d,\"payload\":%d,\"events\":%" PRIu64 ",\"expected\":%" PRIu64
         ",\"delivered\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"duplicated\":%" PRIu64 ",\"reordered\":%" PRIu64
         ",\"misdelivered\":%" PRIu64 ",\"unexpected_messages\":%" PRIu64 ",\"clients_closed\":%" PRIu64
@@ -1428,8 +1521,8 @@ void Bench::ReportLoad() {
         ",\"bench_cpu_pct\":%.1f,\"bench_cpu_max_1s_pct\":%.1f,\"cpu_busy_pct\":{\"server_cpu\":%.1f,\"bench_cpu\":%.1f},"
         "\"generator_lag_max_ms\":%s,\"stdin_backlog_max_bytes\":%zu,\"setup_s\":%.2f,\"measured_s\":%.3f,"
         "\"valid\":%s,\"reason\":%s,\"invalid_reasons\":%s,\"warnings\":%s,\"first_problem\":%s}\n",
-        JsonString(o_.label).c_str(), JsonString(o_.server_cmd).c_str(), o_.clients, o_.rate, o_.seconds,
-        o_.filter_room ? "room" : "all", o_.rooms, o_.payload, total_events_, expected_total_, counters_.delivered,
+        JsonString(o_.label).c_str(), o_.tls ? "true" : "false", JsonString(o_.server_cmd).c_str(), o_.clients,
+        o_.rate, o_.seconds, o_.filter_room ? "room" : "all", o_.rooms, o_.payload, total_events_, expected_total_, counters_.delivered,
         lost, counters_.duplicated, counters_.reordered, counters_.misdelivered, counters_.unexpected_messages,
         counters_.clients_closed, o_.stalled, stalled_closed, deliveries_per_s,
         static_cast<double>(expected_total_) / o_.seconds,
@@ -1441,8 +1534,8 @@ void Bench::ReportLoad() {
         JsonString(valid ? "" : invalid.front()).c_str(), reasons.c_str(), warnings.c_str(),
         JsonString(first_problem_).c_str());
   } else {
-    std::printf("eventbus-bench%s%s: %d clients, %g events/s for %g s, filter %s%s, %d-byte events\n",
-                o_.label.empty() ? "" : " ", o_.label.c_str(), o_.clients, o_.rate, o_.seconds,
+    std::printf("eventbus-bench%s%s: %d %sclients, %g events/s for %g s, filter %s%s, %d-byte events\n",
+                o_.label.empty() ? "" : " ", o_.label.c_str(), o_.clients, o_.tls ? "TLS " : "", o_.rate, o_.seconds,
                 o_.filter_room ? "room" : "all", o_.filter_room ? Format(" (%d rooms)", o_.rooms).c_str() : "",
                 o_.payload);
     std::printf("  delivered  %" PRIu64 " of %" PRIu64 " (lost %" PRIu64 ", duplicated %" PRIu64 ", reordered %" PRIu64

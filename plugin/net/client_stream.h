@@ -2,6 +2,16 @@
 // it when the listener serves wss://. Chosen per connection at accept, so that one Session class serves
 // both; with TLS the batch holds ciphertext, still sent with one writev per connection per batch.
 //
+// Event frames bypass Beast on both paths (WriteSharedFrame): an unmasked server frame is the same bytes
+// for every receiver. Plain, the frame joins the batch by reference. With TLS, frames wait here as
+// plaintext (references to the shared frames) and are encrypted together, a full 16 KiB TLS record per
+// SSL_write instead of one SSL_write and one record per frame, as the socket can take them: a flush
+// encrypts until kSealAhead bytes of ciphertext wait in the CorkedSocket, and the rest when the socket
+// has taken those. A client that falls behind thus holds references, not its own ciphertext of every
+// event. Any other write to the stream (Beast's replies, pongs, pings, close; the close_notify) first
+// encrypts everything that waits, so the order on the wire is the order of the writes, and no frame is
+// ever cut by another: each write to the TLS stream takes whole frames.
+//
 // Once the upgrade is done, what the client sends (plaintext, under TLS) passes a ClientFrameGuard before
 // Beast reads it: the one frame Beast 1.81 would answer wrongly is kept from it, and the read that reaches
 // it completes with a ClientFrameError instead, for the session to answer.
@@ -9,7 +19,9 @@
 #define ARMORCLAW_EVENTBUS_PLUGIN_NET_CLIENT_STREAM_H_
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,8 +51,11 @@ class ClientStream {
   // `tls` null: plain WebSocket.
   ClientStream(CorkedSocket::socket_type socket, std::shared_ptr<boost::asio::ssl::context> tls)
       : corked_(std::move(socket)), tls_context_(std::move(tls)) {
-    if (tls_context_) tls_.emplace(corked_, *tls_context_);
+    if (!tls_context_) return;
+    tls_.emplace(corked_, *tls_context_);
+    corked_.set_on_sent([this] { Flush(); });  // Encrypts more of what waits.
   }
+  ~ClientStream() { Drop(); }
   ClientStream(const ClientStream&) = delete;  // tls_ refers to corked_.
   ClientStream& operator=(const ClientStream&) = delete;
 
@@ -48,6 +63,17 @@ class ClientStream {
   CorkedSocket& next_layer() noexcept { return corked_; }
   const CorkedSocket& next_layer() const noexcept { return corked_; }
   bool tls() const { return tls_.has_value(); }
+
+  // Whether `bytes` more of frames fit under the CorkedSocket's limit, counting, with TLS, the frames
+  // waiting to be encrypted and what encryption adds to them.
+  bool HasRoom(size_t bytes);
+  // A complete server frame shared by every receiver; `owner` keeps `frame` alive until it is sent
+  // (plain) or encrypted (TLS). With a `sampled_since`, the time from then until the kernel took it is
+  // observed (CorkedSocket::set_histograms). Call HasRoom first: this does not check the limit again.
+  void WriteSharedFrame(std::string_view frame, std::shared_ptr<const void> owner,
+                        std::chrono::steady_clock::time_point sampled_since);
+  // Sends the batch as far as the socket takes it now; with TLS, encrypts waiting frames as it goes.
+  void Flush();
 
   // The TLS handshake, or nothing for a plain connection; `handler(error)` on the executor.
   template <typename Handler>
@@ -62,11 +88,15 @@ class ClientStream {
 
   template <typename Buffers>
   size_t write_some(const Buffers& buffers, boost::beast::error_code& error) {
-    return tls_ ? tls_->write_some(buffers, error) : corked_.write_some(buffers, error);
+    if (!tls_) return corked_.write_some(buffers, error);
+    Seal();
+    return tls_->write_some(buffers, error);
   }
   template <typename Buffers>
   size_t write_some(const Buffers& buffers) {
-    return tls_ ? tls_->write_some(buffers) : corked_.write_some(buffers);
+    if (!tls_) return corked_.write_some(buffers);
+    Seal();
+    return tls_->write_some(buffers);
   }
   template <typename Buffers>
   size_t read_some(const Buffers& buffers, boost::beast::error_code& error) {
@@ -87,8 +117,9 @@ class ClientStream {
   }
   template <typename Buffers, typename Handler>
   void async_write_some(const Buffers& buffers, Handler&& handler) {
-    if (tls_) return tls_->async_write_some(buffers, std::forward<Handler>(handler));
-    corked_.async_write_some(buffers, std::forward<Handler>(handler));
+    if (!tls_) return corked_.async_write_some(buffers, std::forward<Handler>(handler));
+    Seal();
+    tls_->async_write_some(buffers, std::forward<Handler>(handler));
   }
   template <typename Buffers, typename Handler>
   void async_read_some(const Buffers& buffers, Handler&& handler) {
@@ -105,6 +136,7 @@ class ClientStream {
   template <typename Handler>
   friend void async_teardown(boost::beast::role_type role, ClientStream& stream, Handler&& handler) {
     if (!stream.tls_) return async_teardown(role, stream.corked_, std::forward<Handler>(handler));
+    stream.Seal();
     stream.tls_->async_shutdown([&stream, role, handler = std::forward<Handler>(handler)](
                                     boost::beast::error_code) mutable {
       async_teardown(role, stream.corked_, std::move(handler));
@@ -112,6 +144,23 @@ class ClientStream {
   }
 
  private:
+  // A frame waiting to be encrypted; the frame's bytes belong to `owner`.
+  struct WaitingFrame {
+    std::string_view frame;
+    std::shared_ptr<const void> owner;
+    std::chrono::steady_clock::time_point sampled_since;
+  };
+
+  // TLS: encrypts every waiting frame into the CorkedSocket's batch.
+  void Seal();
+  // TLS: encrypts up to one record's worth of the waiting frames; false when the stream failed (and
+  // nothing waits any more).
+  bool SealRecord();
+  // TLS: forgets the waiting frames.
+  void Drop();
+  // TLS: what the records that carry `plaintext` bytes take at most in the batch.
+  static size_t SealedSize(size_t plaintext);
+
   // A read under the guard: bytes the guard has cleared, or its verdict once nothing cleared is left.
   template <typename Buffers>
   struct GuardedRead {
@@ -191,6 +240,9 @@ class ClientStream {
   // Kept for the stream's lifetime: a certificate reload replaces the server's context, not this one.
   std::shared_ptr<boost::asio::ssl::context> tls_context_;
   std::optional<boost::asio::ssl::stream<CorkedSocket&>> tls_;
+  std::deque<WaitingFrame> waiting_;  // TLS: frames to encrypt, in order.
+  size_t first_frame_sealed_ = 0;      // Bytes of waiting_.front() already encrypted.
+  size_t waiting_bytes_ = 0;           // Bytes of waiting_ not encrypted yet.
   std::optional<ClientFrameGuard> guard_;  // Once the upgrade is done.
   std::string held_;        // Read, not yet given to Beast: all bytes fed to the guard after delivered_.
   uint64_t delivered_ = 0;  // Bytes given to Beast since the guard was armed.

@@ -23,8 +23,10 @@ void CorkedSocket::Append(const void* data, size_t size) {
     owners_.push_back(std::move(shared_owner_));
     shared_data_ = nullptr;
   } else if (!pieces_.empty() && pieces_.back().shared == nullptr &&
+             pieces_.back().sampled_since == std::chrono::steady_clock::time_point{} &&
              pieces_.back().copy_offset + pieces_.back().length == copies_.size()) {
-    // Consecutive copies (a frame header after a small frame, say) share one piece.
+    // Consecutive copies (a frame header after a small frame, say) share one piece, unless the first is
+    // sampled: it is observed when its own last byte is sent.
     pieces_.back().length += size;
     copies_.insert(copies_.end(), static_cast<const char*>(data), static_cast<const char*>(data) + size);
   } else {
@@ -132,6 +134,7 @@ void CorkedSocket::Flush() {
                              waiting_ = false;
                              if (error) return Fail(error);
                              Flush();
+                             if (!waiting_ && !error_ && on_sent_) on_sent_();
                            });
         return;
       }
@@ -179,7 +182,13 @@ void CorkedSocket::Reset() {
 }
 
 void CorkedSocket::Compact() {
-  if (first_unsent_ < 64 || first_unsent_ < pieces_.size() / 2) return;
+  // Worth it once what was sent is at least half of the batch, in pieces or in copied bytes (TLS records
+  // are few pieces of many bytes; without the second test their copies would grow until the batch empties).
+  const bool many_pieces = first_unsent_ >= 64 && first_unsent_ >= pieces_.size() / 2;
+  const Piece* unsent = first_unsent_ < pieces_.size() ? &pieces_[first_unsent_] : nullptr;
+  const bool many_bytes = unsent != nullptr && unsent->shared == nullptr && unsent->copy_offset >= 64 * 1024 &&
+                          unsent->copy_offset >= copies_.size() / 2;
+  if (!many_pieces && !many_bytes) return;
   size_t sent_shared = 0;
   size_t first_copy = copies_.size();
   for (size_t i = 0; i < pieces_.size(); ++i) {

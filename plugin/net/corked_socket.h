@@ -60,12 +60,17 @@ class CorkedSocket {
   void set_owner(std::weak_ptr<void> owner) { owner_ = std::move(owner); }
   // Where the bytes waiting here are counted, with those of every other connection; must outlive this.
   void set_gauge(ByteGauge* gauge) { gauge_ = gauge; }
+  ByteGauge* gauge() const { return gauge_; }
   // Where each writev's size is observed, and the latency of each sampled piece once the kernel took all of
   // it (ShareNext); both must outlive this.
   void set_histograms(Histogram* publish_to_socket_ns, Histogram* write_batch_bytes) {
     publish_to_socket_ns_ = publish_to_socket_ns;
     write_batch_bytes_ = write_batch_bytes;
   }
+
+  // Called when the socket, having made Flush wait, took everything that was pending: the layer above
+  // may append more.
+  void set_on_sent(std::function<void()> on_sent) { on_sent_ = std::move(on_sent); }
 
   // At most `bytes` may wait here. A write that would go over them fails with no_buffer_space: the batch
   // is dropped, the socket shut down, and `on_overflow` called, once, from inside that write.
@@ -87,10 +92,18 @@ class CorkedSocket {
     shared_sampled_since_ = sampled_since;
   }
 
+  // The piece appended last (a copy: a TLS record, say) is observed as sampled since `sampled_since` once
+  // the kernel took all of it; nothing appended later joins it.
+  void SampleLast(std::chrono::steady_clock::time_point sampled_since) {
+    if (pieces_.size() > first_unsent_) pieces_.back().sampled_since = sampled_since;
+  }
+
   // Sends what is pending: now as far as the socket takes it, the rest when it becomes writable.
   void Flush();
   // Bytes appended and not yet accepted by the kernel.
   size_t pending_bytes() const { return pending_bytes_; }
+  // Whether the socket failed (or overflowed): nothing more is sent.
+  bool failed() const { return static_cast<bool>(error_); }
 
   // Frames. Every write_some call appends whole WebSocket frames (Beast writes each frame with one call,
   // the session each event's frame), so the end of each call is a place where the stream may be cut.
@@ -211,6 +224,7 @@ class CorkedSocket {
   size_t pending_bytes_ = 0;
   size_t limit_ = SIZE_MAX;
   std::function<void()> on_overflow_;
+  std::function<void()> on_sent_;
   ByteGauge* gauge_ = nullptr;
   bool waiting_ = false;  // A wait for writability is pending.
   const void* shared_data_ = nullptr;

@@ -429,7 +429,7 @@ void Session::Handle(SubscribeRequest& request) {
   for (const EventPtr& event : replay) {
     if (!Enqueue(event, false)) return;
   }
-  Corked().Flush();
+  ws_.next_layer().Flush();
 }
 
 void Session::CountResume(const ResumeOutcome& outcome) {
@@ -482,30 +482,21 @@ void Session::Deliver(const EventPtr& event) {
 }
 
 bool Session::Enqueue(const EventPtr& event, bool delivery) {
-  const bool tls = ws_.next_layer().tls();
+  // Already a complete frame, the same for every receiver (plain, or compressed once per window size for
+  // every receiver of that size): it joins the batch by reference (encrypted with the rest of the batch
+  // under TLS), and Beast need not frame it again.
   const std::string_view wire =
       deflate_window_bits_ == 0
           ? event->wire()
           : event->compressed_frames.Wire(event->message(), event->wire(), deflate_window_bits_, hub_->deflater);
-  const bool compressed = wire.data() != event->wire().data();
-  if (!MakeRoom(tls && !compressed ? event->message().size() : wire.size())) return false;
-  if (tls && compressed) {
-    // Beast compresses nothing: the shared compressed frame goes under it, through TLS.
-    beast::error_code ignored;
-    asio::write(ws_.next_layer(), asio::buffer(wire.data(), wire.size()), ignored);
-  } else if (tls) {
-    Write(event->message(), nullptr);
-  } else {
-    // Already a complete frame, the same for every receiver: it joins the batch by reference, and Beast,
-    // which writes only whole frames into the batch, need not frame it again.
-    // Sampled by sequence, so that one event is timed for every receiver (the histogram's cost is a clock
-    // read per sampled delivery).
-    const bool sampled = event->sequence % Counters::kLatencySampleEvery == 0;
-    Corked().ShareNext(wire.data(), event, sampled ? event->accepted : std::chrono::steady_clock::time_point{});
-    Corked().TagNextFrame(event->sequence, delivery);
-    beast::error_code ignored;
-    Corked().write_some(asio::buffer(wire.data(), wire.size()), ignored);
-  }
+  if (!MakeRoom(wire.size())) return false;
+  // Sampled by sequence, so that one event is timed for every receiver (the histogram's cost is a clock
+  // read per sampled delivery).
+  const bool sampled = event->sequence % Counters::kLatencySampleEvery == 0;
+  // A plain socket remembers where each event's frame ends: the resume point of a slow-consumer cut.
+  if (!ws_.next_layer().tls()) Corked().TagNextFrame(event->sequence, delivery);
+  ws_.next_layer().WriteSharedFrame(wire, event,
+                                    sampled ? event->accepted : std::chrono::steady_clock::time_point{});
   last_queued_sequence_ = event->sequence;
   sent_through_ = std::max(sent_through_, event->sequence);
   return true;
@@ -513,25 +504,26 @@ bool Session::Enqueue(const EventPtr& event, bool delivery) {
 
 void Session::FlushBatch() {
   dirty_ = false;
-  Corked().Flush();
+  ws_.next_layer().Flush();
 }
 
 void Session::Send(const std::shared_ptr<const std::string>& message) {
   if (!MakeRoom(message->size())) return;
   Write(*message, message);
-  Corked().Flush();
+  ws_.next_layer().Flush();
 }
 
 bool Session::MakeRoom(size_t bytes) {
   // Once Beast has sent a close frame nothing may follow it.
   if (closing_ || !ws_.is_open()) return false;
-  if (Corked().HasRoom(bytes)) return true;
+  if (ws_.next_layer().HasRoom(bytes)) return true;
   CutSlowConsumer();
   return false;
 }
 
 void Session::Write(std::string_view message, std::shared_ptr<const void> owner) {
-  // Under TLS the batch holds ciphertext, which is each connection's own.
+  // Under TLS the batch holds ciphertext, which is each connection's own. Beast writes through the TLS
+  // stream, which first encrypts the event frames waiting there: the reply follows them.
   if (!ws_.next_layer().tls() && owner) Corked().ShareNext(message.data(), std::move(owner));
   beast::error_code error;
   // Beast frames the message into the batch; nothing is sent yet and nothing blocks. A failure here

@@ -14,6 +14,7 @@
 #include "boost/json/serialize.hpp"
 #include "gtest/gtest.h"
 #include "tests/support/running_plugin.h"
+#include "tests/support/slow_consumer_goodbye.h"
 #include "tests/support/ws_client.h"
 
 namespace armorclaw::eventbus::testing {
@@ -94,21 +95,7 @@ TEST(SlowConsumerTest, OneStalledClientIsCutAndTheOthersReceiveEverythingInOrder
   EXPECT_EQ(plugin.Stat("subscriptions_active"), static_cast<uint64_t>(kReaders));
 
   // The stalled client finds, behind what the kernel had buffered, the reason and a close 1008.
-  bool saw_error = false;
-  for (;;) {
-    std::string text;
-    try {
-      text = stalled.Read(std::chrono::seconds(30));
-    } catch (const boost::system::system_error&) {
-      break;
-    }
-    const boost::json::value message = boost::json::parse(text);
-    if (message.at("type") == "error") {
-      EXPECT_EQ(message.at("data").at("code"), "slow_consumer");
-      saw_error = true;
-    }
-  }
-  EXPECT_TRUE(saw_error);
+  EXPECT_TRUE(ReadUntilClosedSeeingSlowConsumerError([&] { return stalled.Read(std::chrono::seconds(30)); }));
   EXPECT_EQ(stalled.stream().reason().code, websocket::close_code::policy_error);
 
   // Memory: the stalled connection held at most max_queue_bytes (plus the error and close frames), and
