@@ -255,6 +255,8 @@ TEST_F(TlsTest, ACutSlowConsumerIsToldTheLastEventItReadsAndResumesFromIt) {
     received.push_back(again.ReadJson().at("data").at("sequence").to_number<uint64_t>());
     ASSERT_EQ(received.back(), received.size());
   }
+}
+
 // permessage-deflate over wss://: the shared compressed frames go through TLS, and Beast's client inflates
 // them to exactly what a client without compression receives.
 TEST_F(TlsTest, CompressedEventsOverTls) {
