@@ -137,6 +137,35 @@ TEST_F(DurableLogTest, ACursorOlderThanTheMemorysHistoryIsReplayedFromDisk) {
   EXPECT_EQ(Subscribe(greedy, "{}", epoch, 0).at("replayed"), 10);
 }
 
+// A redaction reaches replays from disk too: after a restart, with nothing in memory, the target comes back
+// redacted, and the log itself still holds what was published (the bridge's reader sees it as it was).
+TEST_F(DurableLogTest, AReplayFromDiskCarriesTheRedactedFormOfARedactedEvent) {
+  std::string epoch;
+  {
+    RunningPlugin plugin(LogConfig());
+    WsClient watcher(plugin.url());
+    epoch = std::string(Subscribe(watcher, "{}", std::nullopt).at("epoch").as_string());
+    plugin.Publish(R"({"type":"m.room.message","room_id":"!a:example.org","sender":"@a:example.org",)"
+                   R"("event_id":"$secret","content":{"body":"the launch code","msgtype":"m.text"}})");
+    plugin.Publish(R"({"type":"m.room.redaction","room_id":"!a:example.org","sender":"@a:example.org",)"
+                   R"("event_id":"$redaction","redacts":"$secret","content":{"reason":"oops"}})");
+    ReadFrames(watcher, 1, 2);
+  }
+  RunningPlugin plugin(LogConfig());
+  WsClient resumer(plugin.url());
+  const boost::json::object resumed = Subscribe(resumer, R"({"event_types":["m.room.message"]})", epoch, 0);
+  EXPECT_EQ(resumed.at("recovered"), true);
+  EXPECT_EQ(resumed.at("replayed"), 1);
+  const boost::json::value replayed = resumer.ReadJson();
+  EXPECT_EQ(SequenceOf(replayed), 1u);
+  const boost::json::object& event = replayed.at("data").at("event").as_object();
+  EXPECT_EQ(event.at("event_id"), "$secret");
+  EXPECT_EQ(event.at("content"), boost::json::object());
+  EXPECT_EQ(event.at("unsigned").at("redacted_because").at("event_id"), "$redaction");
+  EXPECT_EQ(plugin.Stat("replayed_from_disk_events"), 1u);
+  EXPECT_THAT(Segments(), HasSubstr("the launch code"));
+}
+
 TEST_F(DurableLogTest, ADirectoryThatCannotBeCreatedFailsCreateNamingIt) {
   std::ofstream(root_ / "file") << "not a directory";
   const std::string uncreatable = (root_ / "file" / "log").string();
