@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Memory held by the resume history: is it bounded by history_max_bytes?
 
 For each setting below, runs armorclaw-eventbus-host (no clients), publishes EVENTS events of about
