@@ -257,6 +257,29 @@ void Server::Publish(const std::vector<EventPtr>& events) {
   }
   RecordHistory();
   FlushDirty();
+  BoundTotalQueueBytes();
+}
+
+void Server::BoundTotalQueueBytes() {
+  const auto cap = static_cast<uint64_t>(hub_->config.max_total_queue_bytes);
+  if (cap == 0) return;
+  // A linear scan of the connections, but only while over the bound: a server within it pays one compare.
+  // Cutting drops what waits in user space at once (plain sockets), so the total falls as we go; a
+  // connection already closing is skipped (under TLS its records must still go, and it takes no more).
+  while (hub_->counters.queued_bytes.now() > cap) {
+    Session* largest = nullptr;
+    size_t largest_bytes = 0;
+    for (Session* session : hub_->sessions) {
+      if (session->closing()) continue;
+      const size_t bytes = session->queued_bytes();
+      if (bytes > largest_bytes) {
+        largest = session;
+        largest_bytes = bytes;
+      }
+    }
+    if (largest == nullptr) return;
+    largest->CutForTotalQueueBytes();
+  }
 }
 
 void Server::RecordHistory() {
