@@ -43,15 +43,13 @@ void IngestQueue::Drain(std::vector<EventPtr>& out, DrainLimit limit) {
   bool more = false;
   {
     std::lock_guard lock(mutex_);
-    MoveSliceTo(waiting_, limit, out);
     // Still pending when events are left: no push wakes a second drain while this one asks for the next.
-    more = !waiting_.empty();
-    drain_pending_ = more;
+    more = drain_pending_ = MoveSliceTo(waiting_, limit, out);
   }
   if (more) Wake();
 }
 
-void MoveSliceTo(std::vector<EventPtr>& from, DrainLimit limit, std::vector<EventPtr>& out) {
+bool MoveSliceTo(std::vector<EventPtr>& from, DrainLimit limit, std::vector<EventPtr>& out) {
   size_t count = 0;
   size_t bytes = 0;
   while (count < from.size() && count < limit.events) {
@@ -61,11 +59,12 @@ void MoveSliceTo(std::vector<EventPtr>& from, DrainLimit limit, std::vector<Even
   }
   if (count == from.size()) {
     MoveEventsTo(from, out);
-    return;
+    return false;
   }
   // The rest moves to the front: linear in what is left, once per slice (cheap beside dispatching a slice).
   out.insert(out.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.begin() + count));
   from.erase(from.begin(), from.begin() + count);
+  return true;
 }
 
 void MoveEventsTo(std::vector<EventPtr>& from, std::vector<EventPtr>& out) {

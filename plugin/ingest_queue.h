@@ -26,8 +26,8 @@ struct DrainLimit {
 };
 
 // Moves the first events of `from`, in order, to the end of `out`, as many as `limit` allows (at least one
-// when `from` is not empty).
-void MoveSliceTo(std::vector<EventPtr>& from, DrainLimit limit, std::vector<EventPtr>& out);
+// when `from` is not empty). Returns whether events are left in `from`.
+bool MoveSliceTo(std::vector<EventPtr>& from, DrainLimit limit, std::vector<EventPtr>& out);
 
 class IngestQueue {
  public:

@@ -120,10 +120,8 @@ void LogWriter::Drain(std::vector<EventPtr>& out, DrainLimit limit) {
   bool more = false;
   {
     std::lock_guard lock(logged_mutex_);
-    MoveSliceTo(logged_, limit, out);
     // Still pending when events are left: no batch notifies a second drain while this one asks for the next.
-    more = !logged_.empty();
-    drain_pending_ = more;
+    more = drain_pending_ = MoveSliceTo(logged_, limit, out);
   }
   if (!more) return;
   try {
