@@ -102,7 +102,7 @@ constexpr int64_t kMaxCount = 1'000'000;
 constexpr int64_t kEnvelopeBytes = 1024;
 
 // One row per documented key (docs/configuration.md); the order is the documentation's.
-const std::array<KeyRow, 36> kKeys = {{
+const std::array<KeyRow, 37> kKeys = {{
     {"websocket_enabled",
      [](std::string_view v, Config& c) { return SetBool("websocket_enabled", v, c.websocket_enabled); },
      Reload::kRestart,
@@ -310,6 +310,15 @@ const std::array<KeyRow, 36> kKeys = {{
      Reload::kLive},
     {"compression",
      [](std::string_view v, Config& c) { return SetBool("compression", v, c.compression); },
+     Reload::kLive},
+    {"max_total_queue_bytes",
+     [](std::string_view v, Config& c) {
+       absl::Status status = SetInt("max_total_queue_bytes", v, 0, int64_t{1} << 40, c.max_total_queue_bytes);
+       if (status.ok() && c.max_total_queue_bytes != 0 && c.max_total_queue_bytes < (64 << 10)) {
+         return Invalid("max_total_queue_bytes", v, "0 (off) or a size in bytes from 65536 to 1099511627776");
+       }
+       return status;
+     },
      Reload::kLive},
 }};
 

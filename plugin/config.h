@@ -97,6 +97,9 @@ struct Config {
   bool console_enabled = false;
   // permessage-deflate (RFC 7692) with clients that offer it; see plugin/compressed_frames.h.
   bool compression = true;
+  // Bound on the bytes waiting in all connections' queues together (the queued_bytes statistic); beyond
+  // it the connection with the largest queue is cut as a slow consumer. 0: no bound.
+  int64_t max_total_queue_bytes = int64_t{256} << 20;
 };
 
 using ConfigEntries = std::vector<std::pair<std::string, std::string>>;

@@ -125,7 +125,14 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"durable_log_fsync_interval", "1"}, BadValue{"durable_log_fsync_interval", "0s"},
                       BadValue{"position_interval", "50ms"}, BadValue{"position_interval", "25h"},
 
-                      BadValue{"console_enabled", "on"}));
+                      BadValue{"console_enabled", "on"}, BadValue{"max_total_queue_bytes", "65535"},
+                      BadValue{"max_total_queue_bytes", "-1"}));
+
+TEST(ConfigTest, MaxTotalQueueBytesIsOnByDefaultAndZeroTurnsItOff) {
+  EXPECT_EQ(Parse({})->max_total_queue_bytes, int64_t{256} << 20);
+  EXPECT_EQ(Parse({{"max_total_queue_bytes", "0"}})->max_total_queue_bytes, 0);
+  EXPECT_EQ(Parse({{"max_total_queue_bytes", "65536"}})->max_total_queue_bytes, 65536);
+}
 
 TEST(ConfigTest, JwtExpectationsNeedASecret) {
   auto audience = Parse({{"auth_jwt_audience", "armorclaw-eventbus"}});

@@ -1,5 +1,6 @@
 #include "plugin/ingest_queue.h"
 
+#include <cstdint>
 #include <iterator>
 #include <utility>
 
@@ -23,23 +24,47 @@ IngestQueue::PushResult IngestQueue::Push(std::shared_ptr<Event> event) {
     waiting_.push_back(std::move(event));
     wake = !std::exchange(drain_pending_, true);
   }
-  if (wake) {
-    try {
-      wake_();
-    } catch (...) {
-      // The event is queued but no drain is: the next push must try again, or the queue would fill up
-      // with nobody draining it.
-      std::lock_guard lock(mutex_);
-      drain_pending_ = false;
-    }
-  }
+  if (wake) Wake();
   return PushResult::kAccepted;
 }
 
-void IngestQueue::Drain(std::vector<EventPtr>& out) {
-  std::lock_guard lock(mutex_);
-  drain_pending_ = false;
-  MoveEventsTo(waiting_, out);
+void IngestQueue::Wake() {
+  try {
+    wake_();
+  } catch (...) {
+    // Events are queued but no drain is: the next push must try again, or the queue would fill up with
+    // nobody draining it.
+    std::lock_guard lock(mutex_);
+    drain_pending_ = false;
+  }
+}
+
+void IngestQueue::Drain(std::vector<EventPtr>& out, DrainLimit limit) {
+  bool more = false;
+  {
+    std::lock_guard lock(mutex_);
+    // Still pending when events are left: no push wakes a second drain while this one asks for the next.
+    more = drain_pending_ = MoveSliceTo(waiting_, limit, out);
+  }
+  if (more) Wake();
+}
+
+bool MoveSliceTo(std::vector<EventPtr>& from, DrainLimit limit, std::vector<EventPtr>& out) {
+  size_t count = 0;
+  size_t bytes = 0;
+  while (count < from.size() && count < limit.events) {
+    bytes += from[count]->frame.size();
+    if (count > 0 && bytes > limit.bytes) break;
+    ++count;
+  }
+  if (count == from.size()) {
+    MoveEventsTo(from, out);
+    return false;
+  }
+  // The rest moves to the front: linear in what is left, once per slice (cheap beside dispatching a slice).
+  out.insert(out.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.begin() + count));
+  from.erase(from.begin(), from.begin() + count);
+  return true;
 }
 
 void MoveEventsTo(std::vector<EventPtr>& from, std::vector<EventPtr>& out) {

@@ -18,6 +18,17 @@ namespace armorclaw::eventbus {
 // empty, so that the two vectors trade their capacity instead of copying. For the hand-overs of batches.
 void MoveEventsTo(std::vector<EventPtr>& from, std::vector<EventPtr>& out);
 
+// How much one drain may take: the I/O thread dispatches published events in slices of this size, so that
+// one pass neither holds the thread long nor builds huge per-connection batches (docs/design.md).
+struct DrainLimit {
+  size_t events = SIZE_MAX;
+  size_t bytes = SIZE_MAX;  // Of the events' frames; the first event is taken whatever its size.
+};
+
+// Moves the first events of `from`, in order, to the end of `out`, as many as `limit` allows (at least one
+// when `from` is not empty). Returns whether events are left in `from`.
+bool MoveSliceTo(std::vector<EventPtr>& from, DrainLimit limit, std::vector<EventPtr>& out);
+
 class IngestQueue {
  public:
   enum class PushResult { kAccepted, kFull, kClosed };
@@ -30,8 +41,10 @@ class IngestQueue {
   // Thread-safe, never waits for the consumer. On kAccepted the event carries the next sequence number.
   PushResult Push(std::shared_ptr<Event> event);
 
-  // Consumer side: moves every waiting event, in sequence order, to the end of `out`.
-  void Drain(std::vector<EventPtr>& out);
+  // Consumer side: moves the waiting events, in sequence order, to the end of `out`, as many as `limit`
+  // allows. When some are left, the drain stays pending and `wake` is called again (from this thread), so
+  // that the consumer comes back for the rest after whatever else it has to do.
+  void Drain(std::vector<EventPtr>& out, DrainLimit limit = {});
 
   // Push refuses with kClosed until Open and after Close.
   void Open();
@@ -41,6 +54,9 @@ class IngestQueue {
   size_t depth() const;
 
  private:
+  // Calls wake_ for a drain that was marked pending; if it fails, unmarks it so that the next push tries.
+  void Wake();
+
   const size_t capacity_;
   const std::function<void()> wake_;
   mutable std::mutex mutex_;

@@ -69,5 +69,47 @@ TEST(IngestQueueTest, ConcurrentPublishersGetDistinctConsecutiveNumbersInQueueOr
   for (size_t i = 0; i < drained.size(); ++i) ASSERT_EQ(drained[i]->sequence, i + 1);
 }
 
+TEST(IngestQueueTest, DrainTakesAtMostTheLimitInOrderAndWakesOnceForTheRest) {
+  int wakes = 0;
+  IngestQueue queue(100, [&wakes] { ++wakes; });
+  queue.Open();
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(queue.Push(NewEvent()), IngestQueue::PushResult::kAccepted);
+  EXPECT_EQ(wakes, 1);
+  std::vector<EventPtr> drained;
+  queue.Drain(drained, DrainLimit{.events = 2});
+  ASSERT_EQ(drained.size(), 2u);
+  EXPECT_EQ(wakes, 2);  // Events are left: the drain asks for the next one itself.
+  // The drain is still pending: a push does not wake a second one.
+  ASSERT_EQ(queue.Push(NewEvent()), IngestQueue::PushResult::kAccepted);
+  EXPECT_EQ(wakes, 2);
+  queue.Drain(drained, DrainLimit{.events = 2});
+  queue.Drain(drained, DrainLimit{.events = 2});
+  ASSERT_EQ(drained.size(), 6u);
+  EXPECT_EQ(wakes, 3);  // None after the last slice, which emptied the queue.
+  for (size_t i = 0; i < drained.size(); ++i) EXPECT_EQ(drained[i]->sequence, i + 1);
+  EXPECT_EQ(queue.depth(), 0u);
+  ASSERT_EQ(queue.Push(NewEvent()), IngestQueue::PushResult::kAccepted);
+  EXPECT_EQ(wakes, 4);  // Nothing pending any more: the next push wakes.
+}
+
+TEST(IngestQueueTest, DrainStopsAtTheByteLimitButAlwaysTakesOneEvent) {
+  IngestQueue queue(100, [] {});
+  queue.Open();
+  for (size_t size : {1000, 1000, 3000, 500}) {
+    auto event = NewEvent();
+    event->frame.append(size, 'x');
+    ASSERT_EQ(queue.Push(std::move(event)), IngestQueue::PushResult::kAccepted);
+  }
+  std::vector<EventPtr> drained;
+  queue.Drain(drained, DrainLimit{.bytes = 2500});  // The first two (a little over 1000 bytes each).
+  ASSERT_EQ(drained.size(), 2u);
+  queue.Drain(drained, DrainLimit{.bytes = 10});  // Larger than the limit alone: taken all the same.
+  ASSERT_EQ(drained.size(), 3u);
+  EXPECT_EQ(drained[2]->sequence, 3u);
+  queue.Drain(drained, DrainLimit{.bytes = 10});
+  ASSERT_EQ(drained.size(), 4u);
+  EXPECT_EQ(queue.depth(), 0u);
+}
+
 }  // namespace
 }  // namespace armorclaw::eventbus

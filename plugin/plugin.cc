@@ -26,6 +26,13 @@ namespace asio = boost::asio;
 
 namespace {
 
+// What the I/O thread dispatches in one handler. Small enough that a burst never holds the thread for long
+// (a socket completion, a subscribe or a ping waits at most one slice: about a millisecond of dispatch) and
+// that max_total_queue_bytes is checked often (it is overshot by at most a slice's frames per connection);
+// large enough that the per-slice costs (a flush of every dirty connection, one post) stay small beside
+// the dispatch itself.
+constexpr DrainLimit kDispatchSlice{.events = 256, .bytes = size_t{1} << 20};
+
 // Blocks every signal in the calling thread for its lifetime, whatever happens, so that a thread started
 // meanwhile inherits the full mask (the host's handlers, Go's among them, never run on our thread) and the
 // host's thread gets its own mask back.
@@ -359,10 +366,12 @@ absl::Status Plugin::Publish(std::string_view event_json) {
 void Plugin::DrainIngest() {
   // Cleared even when a handler fails half-way, so that no event is sent twice.
   const auto clear = absl::MakeCleanup([this] { drained_.clear(); });
+  // One slice per handler: when more wait, the drain posts itself again (IngestQueue::Drain,
+  // LogWriter::Drain), behind the socket completions and requests already ready.
   if (log_writer_) {
-    log_writer_->Drain(drained_);
+    log_writer_->Drain(drained_, kDispatchSlice);
   } else {
-    queue_.Drain(drained_);
+    queue_.Drain(drained_, kDispatchSlice);
   }
   if (!server_) return;
   server_->Publish(drained_);

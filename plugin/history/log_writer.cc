@@ -102,22 +102,33 @@ void LogWriter::WriteAndHandOver() {
     MoveEventsTo(batch_, logged_);
     notify = !std::exchange(drain_pending_, true);
   }
-  if (notify) {
-    try {
-      ready_();
-    } catch (...) {
-      // Nobody will drain: the next batch must notify again.
-      std::lock_guard lock(logged_mutex_);
-      drain_pending_ = false;
-      throw;
-    }
+  if (notify) NotifyReady();
+}
+
+void LogWriter::NotifyReady() {
+  try {
+    ready_();
+  } catch (...) {
+    // Nobody will drain: the next batch must notify again.
+    std::lock_guard lock(logged_mutex_);
+    drain_pending_ = false;
+    throw;
   }
 }
 
-void LogWriter::Drain(std::vector<EventPtr>& out) {
-  std::lock_guard lock(logged_mutex_);
-  drain_pending_ = false;
-  MoveEventsTo(logged_, out);
+void LogWriter::Drain(std::vector<EventPtr>& out, DrainLimit limit) {
+  bool more = false;
+  {
+    std::lock_guard lock(logged_mutex_);
+    // Still pending when events are left: no batch notifies a second drain while this one asks for the next.
+    more = drain_pending_ = MoveSliceTo(logged_, limit, out);
+  }
+  if (!more) return;
+  try {
+    NotifyReady();
+  } catch (...) {
+    // The slice taken is dispatched all the same; the rest goes with the writer's next batch.
+  }
 }
 
 void LogWriter::Sync() {

@@ -45,8 +45,9 @@ class LogWriter {
   // never answers keeps it there (stop then waits for the kernel, as any writer of that disk would).
   void Stop();
 
-  // Consumer side (the I/O thread): moves every logged event, in sequence order, to the end of `out`.
-  void Drain(std::vector<EventPtr>& out);
+  // Consumer side (the I/O thread): moves the logged events, in sequence order, to the end of `out`, as
+  // many as `limit` allows. When some are left, `ready` is called again (from this thread) for the rest.
+  void Drain(std::vector<EventPtr>& out, DrainLimit limit = {});
 
   // False once an append failed: the log holds nothing after it, so no replay may read from it. Any thread.
   bool healthy() const { return healthy_.load(std::memory_order_acquire); }
@@ -57,6 +58,8 @@ class LogWriter {
 
   // Appends the drained batch (unless the log broke) and hands it to Drain.
   void WriteAndHandOver();
+  // Calls ready_ for a drain that was marked pending; if it fails, unmarks it and rethrows.
+  void NotifyReady();
   void Sync();
   void RecordLogFigures();
 

@@ -160,6 +160,21 @@ TEST(LogWriterCoalescingTest, BatchesWaitingForTheConsumerAreTakenTogether) {
   ASSERT_EQ(drained.size(), 3u);
   EXPECT_EQ(drained[2]->sequence, 3u);
   EXPECT_EQ(notified.load(), 1);
+  // In slices: the drain that leaves events notifies for the rest itself; a batch logged meanwhile does not.
+  for (uint64_t sequence = 4; sequence <= 6; ++sequence) {
+    auto event = PrepareEvent(R"({"type":"t"})", 1024, absl::Now(), nullptr);
+    ASSERT_TRUE(event.ok());
+    ASSERT_EQ(queue.Push(*std::move(event)), IngestQueue::PushResult::kAccepted);
+    while ((*log)->last_offset() < sequence) std::this_thread::yield();
+  }
+  EXPECT_EQ(notified.load(), 2);
+  writer->Drain(drained, DrainLimit{.events = 2});
+  ASSERT_EQ(drained.size(), 5u);
+  EXPECT_EQ(notified.load(), 3);
+  writer->Drain(drained, DrainLimit{.events = 2});
+  ASSERT_EQ(drained.size(), 6u);
+  EXPECT_EQ(notified.load(), 3);  // Nothing left: no notification.
+  for (size_t i = 0; i < drained.size(); ++i) EXPECT_EQ(drained[i]->sequence, i + 1);
   queue.Close();
   writer->Stop();
   thread.join();

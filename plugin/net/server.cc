@@ -1,5 +1,6 @@
 #include "plugin/net/server.h"
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 #include <vector>
@@ -257,6 +258,31 @@ void Server::Publish(const std::vector<EventPtr>& events) {
   }
   RecordHistory();
   FlushDirty();
+  BoundTotalQueueBytes();
+}
+
+void Server::BoundTotalQueueBytes() {
+  const auto cap = static_cast<uint64_t>(hub_->config.max_total_queue_bytes);
+  // One compare while within the bound; over it, a walk of the connections (only then).
+  if (cap == 0 || hub_->counters.queued_bytes.now() <= cap) return;
+  // Connections already being cut do not count: what they still hold is dropped (plain sockets) or leaves
+  // with their close (TLS records, which cannot be dropped), and they take no more. Counting them would
+  // cut every other connection while a TLS one drains.
+  std::vector<std::pair<size_t, Session*>> queues;
+  uint64_t total = 0;
+  for (Session* session : hub_->sessions) {
+    if (session->closing()) continue;
+    const size_t bytes = session->queued_bytes();
+    if (bytes == 0) continue;
+    queues.emplace_back(bytes, session);
+    total += bytes;
+  }
+  std::sort(queues.begin(), queues.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (const auto& [bytes, session] : queues) {
+    if (total <= cap) return;
+    session->CutForTotalQueueBytes();
+    total -= bytes;
+  }
 }
 
 void Server::RecordHistory() {

@@ -92,6 +92,9 @@ class Server {
   void RecordHistory();
   // Sends each session that received events in this batch its share, and empties hub_->dirty.
   void FlushDirty();
+  // While the bytes queued for all connections exceed max_total_queue_bytes, cuts the connection with the
+  // largest queue as a slow consumer.
+  void BoundTotalQueueBytes();
   // Every position_interval, one walk over the sessions sends a position to each that is behind the head
   // (Session::SendPosition): one timer for the server, none per connection.
   void ArmPositionTimer();

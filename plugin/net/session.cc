@@ -198,7 +198,7 @@ void Session::Authenticate(const http::request<http::empty_body>& request) {
 
 void Session::LimitQueue() {
   Corked().Limit(static_cast<size_t>(hub_->config.max_queue_bytes), [this] {
-    if (!closing_) CutSlowConsumer();
+    if (!closing_) CutOverQueueBytes();
   });
 }
 
@@ -517,7 +517,7 @@ bool Session::MakeRoom(size_t bytes) {
   // Once Beast has sent a close frame nothing may follow it.
   if (closing_ || !ws_.is_open()) return false;
   if (ws_.next_layer().HasRoom(bytes)) return true;
-  CutSlowConsumer();
+  CutOverQueueBytes();
   return false;
 }
 
@@ -531,15 +531,24 @@ void Session::Write(std::string_view message, std::shared_ptr<const void> owner)
   ws_.write(asio::buffer(message.data(), message.size()), error);
 }
 
-void Session::CutSlowConsumer() {
+void Session::CutOverQueueBytes() {
+  CutSlowConsumer(absl::StrCat("more than max_queue_bytes (", hub_->config.max_queue_bytes, ") waiting to be sent"));
+}
+
+void Session::CutForTotalQueueBytes() {
+  // A distinct text, so that an operator can tell a server-wide bound from a client's own.
+  CutSlowConsumer(absl::StrCat("largest queue (", queued_bytes(), " bytes) while all connections' queues are over "
+                               "max_total_queue_bytes (", hub_->config.max_total_queue_bytes, ")"));
+}
+
+void Session::CutSlowConsumer(std::string_view why) {
   closing_ = true;
   // When the socket closes, whatever the client has not taken yet is dropped with a reset, instead of
   // lingering in the kernel (megabytes, for minutes) for a client that does not read.
   beast::error_code ignored;
   Corked().next_layer().set_option(asio::socket_base::linger(true, 0), ignored);
   Increment(hub_->counters.slow_consumers_disconnected);
-  hub_->log.Warn(absl::StrCat("disconnecting slow consumer ", peer_, ": more than max_queue_bytes (",
-                              hub_->config.max_queue_bytes, ") waiting to be sent"));
+  hub_->log.Warn(absl::StrCat("disconnecting slow consumer ", peer_, ": ", ToAbsl(why)));
   Corked().ExtendLimit(kGoodbyeBytes);
   // What waits in user space is dropped, so that the error and the close come right behind what the
   // kernel holds: a client that reads again learns at once why it was cut and where to resume. On a plain

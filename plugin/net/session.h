@@ -49,6 +49,13 @@ class Session final : public std::enable_shared_from_this<Session>, public Event
   // The hub's configuration was replaced: what this connection fixed when it began (its queue bound, its
   // largest message, its subscribe rate, its timer) follows the new values. Its subscriptions stay.
   void Reconfigured();
+  // Bytes waiting to be sent to this client (what the queued_bytes statistic counts for it).
+  size_t queued_bytes() { return Corked().pending_bytes(); }
+  // Whether the connection is being closed (and so no longer takes events).
+  bool closing() const { return closing_; }
+  // The connections' queues together are over max_total_queue_bytes and this one is the largest: it is cut
+  // as a slow consumer.
+  void CutForTotalQueueBytes();
   // Server shutdown: a close frame 1001 "going away" to an open connection, a plain close otherwise.
   void GoAway();
   // Last resort at the end of the shutdown grace period: closes the socket, which ends every operation.
@@ -97,7 +104,11 @@ class Session final : public std::enable_shared_from_this<Session>, public Event
   void DropAtCloseDeadline();
   // The token stopped admitting the connection: an unauthorized error saying `reason`, then 1008.
   void CloseForToken(std::string_view reason, std::atomic<uint64_t>& counter);
-  void CutSlowConsumer();
+  // Gives the connection up as a slow consumer; `why` completes the warning ("disconnecting slow consumer
+  // <peer>: <why>").
+  void CutSlowConsumer(std::string_view why);
+  // The usual cause: more than max_queue_bytes for this connection alone.
+  void CutOverQueueBytes();
   // Bounds what waits for this client by max_queue_bytes.
   void LimitQueue();
   // Frees the session's subscriptions and its place under max_connections, once. The session leaves

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "boost/json/parse.hpp"
 #include "boost/json/serialize.hpp"
 #include "gtest/gtest.h"
+#include "tests/support/reader_window.h"
 #include "tests/support/running_plugin.h"
 #include "tests/support/slow_consumer_goodbye.h"
 #include "tests/support/ws_client.h"
@@ -111,6 +113,111 @@ TEST(SlowConsumerTest, OneStalledClientIsCutAndTheOthersReceiveEverythingInOrder
   // Once the stalled connection is gone and the readers have read everything, nothing is held.
   plugin.AwaitStat("connections_open", kReaders);
   plugin.AwaitStat("queued_bytes", 0);
+}
+
+// Reads events until the one with event_id `last`, returning their sequences; fails on any other message.
+std::vector<uint64_t> ReadEventsUntil(WsClient& client, std::string_view last, std::atomic<int>* count = nullptr,
+                                      std::atomic<size_t>* largest = nullptr) {
+  std::vector<uint64_t> sequences;
+  for (;;) {
+    const std::string text = client.Read(std::chrono::seconds(60));
+    if (largest != nullptr) {
+      for (size_t seen = largest->load(); text.size() > seen;) {
+        if (largest->compare_exchange_weak(seen, text.size())) break;
+      }
+    }
+    const boost::json::value message = boost::json::parse(text);
+    if (message.at("type") != "event") {
+      ADD_FAILURE() << "got " << boost::json::serialize(message);
+      return sequences;
+    }
+    const auto& data = message.at("data");
+    sequences.push_back(data.at("sequence").to_number<uint64_t>());
+    if (count != nullptr) count->fetch_add(1, std::memory_order_release);
+    const boost::json::string& id = data.at("event").at("event_id").as_string();
+    if (std::string_view(id.data(), id.size()) == last) return sequences;
+  }
+}
+
+// Two clients stop reading, each still far under max_queue_bytes: once all queues together pass
+// max_total_queue_bytes, the one with the larger queue is cut, the other is not, and a reader gets
+// everything in order.
+TEST(SlowConsumerTest, OverMaxTotalQueueBytesTheLargestQueueIsCutFirst) {
+  constexpr uint64_t kMaxTotalQueueBytes = 256 << 10;
+  RunningPlugin plugin(host::ConfigEntries{{"max_queue_bytes", absl::StrCat(64 << 20)},
+                                           {"max_total_queue_bytes", absl::StrCat(kMaxTotalQueueBytes)}});
+  WsClient larger(plugin.url());  // Every event.
+  larger.Subscribe("{}");
+  WsClient smaller(plugin.url());  // Every other event: room !b:x.
+  smaller.Subscribe(R"({"room_id":"!b:x"})");
+  WsClient reader(plugin.url());
+  reader.Subscribe("{}");
+  std::atomic<int> read{0};
+  std::atomic<size_t> largest_message{0};
+  std::vector<uint64_t> received;
+  std::thread reading([&] { received = ReadEventsUntil(reader, "$last", &read, &largest_message); });
+
+  // 8 KiB events, the reader kept within kWindow events of the publisher, until the first cut (the
+  // kernel's socket buffers of the stalled clients take a few megabytes first).
+  const std::string padding(8192, 'x');
+  constexpr int kWindow = 4;
+  constexpr int kMaxEvents = 20000;
+  auto event = [&](const std::string& room, const std::string& id) {
+    return absl::StrCat(R"({"type":"m.room.message","room_id":")", room, R"(","sender":"@a:x","event_id":")", id,
+                        R"(","content":{"body":")", padding, R"("}})");
+  };
+  int published = 0;
+  while (plugin.Stat("slow_consumers_disconnected") == 0 && published < kMaxEvents) {
+    ASSERT_NO_FATAL_FAILURE(AwaitReaderAt(read, published - kWindow));
+    plugin.Publish(event(published % 2 == 0 ? "!a:x" : "!b:x", absl::StrCat("$e", published)));
+    ++published;
+  }
+  ASSERT_EQ(plugin.Stat("slow_consumers_disconnected"), 1u) << "after " << published << " events";
+  plugin.Publish(event("!b:x", "$last"));
+  ++published;
+  reading.join();
+  ASSERT_EQ(received.size(), static_cast<size_t>(published));
+  for (int k = 0; k < published; ++k) ASSERT_EQ(received[k], static_cast<uint64_t>(k + 1));
+
+  // The larger queue was cut: it finds the reason and a close 1008 behind what the kernel held.
+  EXPECT_TRUE(ReadUntilClosedSeeingSlowConsumerError([&] { return larger.Read(std::chrono::seconds(30)); }));
+  EXPECT_EQ(larger.stream().reason().code, websocket::close_code::policy_error);
+  // The smaller one was not: reading again, it gets every event of its room, the last one included.
+  const std::vector<uint64_t> smaller_received = ReadEventsUntil(smaller, "$last");
+  ASSERT_FALSE(smaller_received.empty());
+  EXPECT_EQ(smaller_received.back(), static_cast<uint64_t>(published));
+  for (size_t k = 0; k + 1 < smaller_received.size(); ++k) {
+    ASSERT_EQ(smaller_received[k], 2 * k + 2) << "the odd events, room !b:x, in order";
+  }
+  EXPECT_EQ(plugin.Stat("slow_consumers_disconnected"), 1u);
+
+  // The total passed the bound by at most what one slice added before the check: with the publisher
+  // never more than kWindow + 1 events ahead of the reader, a slice holds at most that many events, each
+  // queued for at most the three connections; plus the goodbye of the cut connection.
+  const uint64_t frame_bytes = largest_message.load() + 4;  // 4: the header of a 126..65535-byte frame.
+  const uint64_t bound = kMaxTotalQueueBytes + 3 * (kWindow + 1) * frame_bytes + 4096;
+  const uint64_t peak = plugin.Stat("queued_bytes_peak");
+  EXPECT_LE(peak, bound) << "after " << published << " events";
+  ::testing::Test::RecordProperty("queued_bytes_peak", absl::StrCat(peak));
+}
+
+// A burst published at once is dispatched in slices, each posted behind the socket completions: a reader
+// still receives every event, in order.
+TEST(SlowConsumerTest, ABurstOfTwentyThousandEventsArrivesWholeAndInOrder) {
+  constexpr int kEvents = 20000;
+  RunningPlugin plugin(host::ConfigEntries{{"ingest_queue_events", absl::StrCat(kEvents)}});
+  WsClient reader(plugin.url());
+  reader.Subscribe("{}");
+  std::vector<uint64_t> received;
+  std::thread reading([&] { received = ReadEventsUntil(reader, absl::StrCat("$e", kEvents - 1)); });
+  for (int i = 0; i < kEvents; ++i) {
+    plugin.Publish(absl::StrCat(R"({"type":"m.room.message","room_id":"!r:x","sender":"@a:x","event_id":"$e)", i,
+                                R"(","content":{"body":"burst"}})"));
+  }
+  reading.join();
+  ASSERT_EQ(received.size(), static_cast<size_t>(kEvents));
+  for (int k = 0; k < kEvents; ++k) ASSERT_EQ(received[k], static_cast<uint64_t>(k + 1));
+  EXPECT_EQ(plugin.Stat("slow_consumers_disconnected"), 0u);
 }
 
 }  // namespace

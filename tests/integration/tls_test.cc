@@ -25,6 +25,7 @@
 #include "boost/json/serialize.hpp"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/reader_window.h"
 #include "tests/support/running_plugin.h"
 #include "tests/support/slow_consumer_goodbye.h"
 #include "tests/support/ws_client.h"
@@ -476,11 +477,7 @@ TEST_F(TlsTest, AStalledTlsClientIsCutAtMaxQueueBytesAndAReaderGetsEverything) {
   const std::string padding(8192, 'x');
   int published = 0;
   while (plugin.Stat("slow_consumers_disconnected") == 0 && published < kMaxEvents) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (read.load(std::memory_order_acquire) < published - kWindow) {
-      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the reader stopped reading";
-      std::this_thread::yield();
-    }
+    ASSERT_NO_FATAL_FAILURE(AwaitReaderAt(read, published - kWindow));
     plugin.Publish(MessageEvent(published, padding));
     ++published;
   }
