@@ -399,7 +399,8 @@ StatsSnapshot Plugin::Snapshot() const {
 std::string Plugin::Stats() const { return StatsJson(Snapshot()); }
 
 std::string Plugin::Metrics() const {
-  return WriteExposition(Snapshot(), counters_.publish_to_socket_ns.Read(), counters_.write_batch_bytes.Read());
+  return WriteExposition(Snapshot(), counters_.publish_to_socket_ns.Read(), counters_.write_batch_bytes.Read(),
+                         counters_.io_thread_lateness_ns.Read());
 }
 
 }  // namespace armorclaw::eventbus

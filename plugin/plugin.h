@@ -120,7 +120,7 @@ class Plugin {
   std::thread log_writer_thread_;
   std::atomic<State> state_{State::kCreated};
   std::thread io_thread_;
-  Heartbeat heartbeat_{io_};
+  Heartbeat heartbeat_{io_, counters_.io_thread_lateness_ns};
   std::unique_ptr<OperatorServer> operator_server_;  // Null unless metrics_addr is set and running.
   std::thread operator_thread_;
 };

@@ -127,7 +127,8 @@ void AppendHistogram(std::string& out, std::string_view family, std::string_view
 }  // namespace
 
 std::string WriteExposition(const StatsSnapshot& snapshot, const Histogram::Reading& publish_to_socket_ns,
-                            const Histogram::Reading& write_batch_bytes) {
+                            const Histogram::Reading& write_batch_bytes,
+                            const Histogram::Reading& io_thread_lateness_ns) {
   std::string out;
   std::string_view family;
   for (const Series& series : kSeries) {
@@ -142,6 +143,10 @@ std::string WriteExposition(const StatsSnapshot& snapshot, const Histogram::Read
                   publish_to_socket_ns, 1e-9);
   AppendHistogram(out, "write_batch_bytes", "Bytes the kernel took in one write of a connection's batch.",
                   write_batch_bytes, 1);
+  AppendHistogram(out, "io_thread_lateness_seconds",
+                  "Seconds each heartbeat of the I/O thread ran late: how long work that became ready waited "
+                  "for the thread.",
+                  io_thread_lateness_ns, 1e-9);
   return out;
 }
 
