@@ -112,6 +112,7 @@ class Plugin {
   absl::Duration grace_;  // Written by stop before it cancels shutdown_signal_; read by its handler.
   IngestQueue queue_;
   std::vector<EventPtr> drained_;  // I/O thread only; kept to reuse its capacity.
+  size_t unflushed_events_ = 0;    // I/O thread only: dispatched since the last Server::Flush.
   std::unique_ptr<Server> server_;  // Null when websocket_enabled is false. Kept until destruction.
   // The durable log and the thread that writes it between the queue and the I/O thread (all three null or
   // not started when enable_durable_log is false). Declared after queue_, which they use.

@@ -116,19 +116,20 @@ void LogWriter::NotifyReady() {
   }
 }
 
-void LogWriter::Drain(std::vector<EventPtr>& out, DrainLimit limit) {
+bool LogWriter::Drain(std::vector<EventPtr>& out, DrainLimit limit) {
   bool more = false;
   {
     std::lock_guard lock(logged_mutex_);
     // Still pending when events are left: no batch notifies a second drain while this one asks for the next.
     more = drain_pending_ = MoveSliceTo(logged_, limit, out);
   }
-  if (!more) return;
+  if (!more) return false;
   try {
     NotifyReady();
   } catch (...) {
     // The slice taken is dispatched all the same; the rest goes with the writer's next batch.
   }
+  return true;
 }
 
 void LogWriter::Sync() {

@@ -46,8 +46,9 @@ class LogWriter {
   void Stop();
 
   // Consumer side (the I/O thread): moves the logged events, in sequence order, to the end of `out`, as
-  // many as `limit` allows. When some are left, `ready` is called again (from this thread) for the rest.
-  void Drain(std::vector<EventPtr>& out, DrainLimit limit = {});
+  // many as `limit` allows. When some are left, `ready` is called again (from this thread) for the rest;
+  // returns whether some are.
+  bool Drain(std::vector<EventPtr>& out, DrainLimit limit = {});
 
   // False once an append failed: the log holds nothing after it, so no replay may read from it. Any thread.
   bool healthy() const { return healthy_.load(std::memory_order_acquire); }
