@@ -231,6 +231,7 @@ struct Options {
   bool compression = false;
   std::string corpus;
   bool tls = false;
+  bool overload = false;
 };
 
 constexpr const char* kUsage = R"(Usage: eventbus-bench --server-cmd "CMD" [OPTIONS]
@@ -271,6 +272,10 @@ at R events/s, checks every delivery and reports latency, loss and the server's 
                           events in tests/data/matrix-spec-room-events.jsonl) as content.spec, instead of
                           --payload bytes of padding
   --tls                   connect with TLS (the server's line must say wss://); the certificate is not checked
+  --overload              the rate may exceed what the server can deliver, and clients the server cuts
+                          (max_queue_bytes, max_total_queue_bytes) are part of the result: each client also
+                          keeps its own latency histogram, and the report adds the clients the server kept
+                          open to the end ("kept"): how many, what they lost, their latency
   -h, --help              this help
 
 Exit status: 0 when the run completed (loss is a measured figure, not a failure), 1 with --require-exact
@@ -365,6 +370,8 @@ bool ParseOptions(int argc, char** argv, Options& o, std::string& error) {
       if (ok) o.corpus = v;
     } else if (arg == "--tls") {
       o.tls = true;
+    } else if (arg == "--overload") {
+      o.overload = true;
     } else if (arg == "--label") {
       const char* v = value();
       ok = v != nullptr;
@@ -435,6 +442,7 @@ struct Client {
   uint64_t expected = 0;
   uint64_t received = 0;  // Distinct expected events received.
   int64_t highest_index = -1;
+  std::unique_ptr<LatencyHistogram> latency;  // --overload: this client's own.
 };
 
 struct Counters {
@@ -1117,6 +1125,7 @@ void Bench::OnEvent(Client& c, uint64_t index, uint64_t time_ns, int64_t now) {
   }
   ++counters_.delivered;
   histogram_.Record(now - static_cast<int64_t>(time_ns));
+  if (c.latency) c.latency->Record(now - static_cast<int64_t>(time_ns));
   last_delivery_ns_ = now;
   if (++c.received == c.expected) --incomplete_clients_;
 }
@@ -1314,6 +1323,7 @@ int Bench::Run() {
   for (Client& c : clients_) {
     c.seen = next_bitmap;
     next_bitmap += (c.expected + 63) / 64;
+    if (o_.overload && !c.stalled) c.latency = std::make_unique<LatencyHistogram>();
   }
 
   usleep(200'000);  // Let the server settle before the "before" memory figure.
@@ -1501,6 +1511,22 @@ void Bench::ReportLoad() {
   }
   const bool valid = invalid.empty();
   const auto p = [&](double q) { return histogram_.Percentile(q); };
+  // --overload: the clients the server kept open to the end.
+  LatencyHistogram kept;
+  uint64_t kept_clients = 0;
+  uint64_t kept_lost = 0;
+  for (const Client& c : clients_) {
+    if (!c.latency || c.state == ClientState::kClosed) continue;
+    ++kept_clients;
+    kept_lost += c.expected - c.received;
+    kept.Merge(*c.latency);
+  }
+  const std::string kept_json =
+      !o_.overload ? std::string()
+                   : Format(",\"kept\":{\"clients\":%" PRIu64 ",\"lost\":%" PRIu64
+                            ",\"latency_ms\":{\"p50\":%s,\"p99\":%s,\"max\":%s}}",
+                            kept_clients, kept_lost, Ms(kept.Percentile(0.5)).c_str(), Ms(kept.Percentile(0.99)).c_str(),
+                            Ms(kept.max()).c_str());
 
   if (o_.json) {
     std::string reasons = "[";
@@ -1520,7 +1546,7 @@ void Bench::ReportLoad() {
         "\"server_cpu_ns_per_delivery\":%.0f,\"server_cpu_pct\":%.1f,\"server_rss_kb\":%" PRId64
         ",\"bench_cpu_pct\":%.1f,\"bench_cpu_max_1s_pct\":%.1f,\"cpu_busy_pct\":{\"server_cpu\":%.1f,\"bench_cpu\":%.1f},"
         "\"generator_lag_max_ms\":%s,\"stdin_backlog_max_bytes\":%zu,\"setup_s\":%.2f,\"measured_s\":%.3f,"
-        "\"valid\":%s,\"reason\":%s,\"invalid_reasons\":%s,\"warnings\":%s,\"first_problem\":%s}\n",
+        "\"valid\":%s,\"reason\":%s,\"invalid_reasons\":%s,\"warnings\":%s,\"first_problem\":%s%s}\n",
         JsonString(o_.label).c_str(), o_.tls ? "true" : "false", JsonString(o_.server_cmd).c_str(), o_.clients,
         o_.rate, o_.seconds, o_.filter_room ? "room" : "all", o_.rooms, o_.payload, total_events_, expected_total_, counters_.delivered,
         lost, counters_.duplicated, counters_.reordered, counters_.misdelivered, counters_.unexpected_messages,
@@ -1532,7 +1558,7 @@ void Bench::ReportLoad() {
         bench_cpu_max_1s_pct_, cpu_busy_pct_[0], cpu_busy_pct_[1], Ms(generator_lag_max_ns_).c_str(), stdin_backlog_max_,
         static_cast<double>(setup_ns_) / 1e9, interval_s, valid ? "true" : "false",
         JsonString(valid ? "" : invalid.front()).c_str(), reasons.c_str(), warnings.c_str(),
-        JsonString(first_problem_).c_str());
+        JsonString(first_problem_).c_str(), kept_json.c_str());
   } else {
     std::printf("eventbus-bench%s%s: %d %sclients, %g events/s for %g s, filter %s%s, %d-byte events\n",
                 o_.label.empty() ? "" : " ", o_.label.c_str(), o_.clients, o_.tls ? "TLS " : "", o_.rate, o_.seconds,
@@ -1546,6 +1572,11 @@ void Bench::ReportLoad() {
       std::printf("  stalled    %d of the %d clients stopped reading when the events started (not counted above); "
                   "the server closed %u of them\n",
                   o_.stalled, o_.clients, stalled_closed);
+    }
+    if (o_.overload) {
+      std::printf("  kept       %" PRIu64 " clients open to the end: lost %" PRIu64 ", latency ms p50 %s  p99 %s  max %s\n",
+                  kept_clients, kept_lost, Ms(kept.Percentile(0.5)).c_str(), Ms(kept.Percentile(0.99)).c_str(),
+                  Ms(kept.max()).c_str());
     }
     std::printf("  rate       %.0f deliveries/s (offered %.0f)\n", deliveries_per_s,
                 static_cast<double>(expected_total_) / o_.seconds);
