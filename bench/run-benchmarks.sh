@@ -22,7 +22,7 @@
 #   --durable-log DIR  run ours with the durable log on in DIR (emptied before each run), fsync per
 #                     --durable-log-fsync (always|interval|never, default interval)
 #   --overload-rates PLAIN,TLS  event rates of the overload row, about twice what 1000 plain and 1000 TLS
-#                     clients saturate at here (default 2400,1600: twice the saturation rows' deliveries/s)
+#                     clients saturate at here (default 6000,2000)
 #
 # Rows (every event line 512 bytes, but in the stalled row):
 #   fanout100    100 clients, filter {}, 1000 events/s
@@ -38,8 +38,9 @@
 #                1000 events/s, 1000 clients at 500 and 1000 events/s, and 1000 TLS clients at 2000 events/s
 #                (saturation). A P-256 certificate is made for the run. Baseline: no TLS. Not plotted.
 #   overload     ours, 1000 clients offered --overload-rates for --seconds, plain then TLS, with
-#                eventbus-bench --overload (clients the server cuts are counted; the others' latency is
-#                reported as "kept") and /metrics scraped every second for the I/O thread's lateness
+#                eventbus-bench --overload (the publisher drops what the server's stdin does not take, as the
+#                bridge's relay does; clients the server cuts are counted; the others' latency is reported
+#                as "kept") and /metrics scraped every second for the I/O thread's lateness
 #                histogram (its last scrape is added to the JSON line as "io_thread_lateness"). Not plotted.
 #   compression  ours, 1000 clients at 1000 events/s with the Matrix spec corpus as payloads
 #                (tests/data/matrix-spec-room-events.jsonl), without then with permessage-deflate; then
@@ -64,7 +65,7 @@ plot=0
 wait_quiet=0
 durable_log=
 durable_log_fsync=interval
-overload_rates=2400,1600
+overload_rates=6000,2000
 
 while [[ $# -gt 0 ]]; do
   case $1 in
