@@ -293,7 +293,12 @@ void Server::RecordHistory() {
 }
 
 void Server::FlushDirty() {
-  for (Session* session : std::exchange(hub_->dirty, {})) session->FlushBatch();
+  // Swapped with a scratch list, not moved out, so that both keep their capacity and a batch allocates
+  // nothing once they have grown. Cleared before the swap rather than after the loop: should a flush throw,
+  // hub_->dirty still starts the next batch empty.
+  flushing_.clear();
+  flushing_.swap(hub_->dirty);
+  for (Session* session : flushing_) session->FlushBatch();
 }
 
 void Server::ArmPositionTimer() {

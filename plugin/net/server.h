@@ -108,6 +108,9 @@ class Server {
   std::optional<FileWatch> auth_watch_;  // When authentication is on.
   std::optional<FileWatch> tls_watch_;   // When TLS is on.
   std::string url_;
+  // The sessions FlushDirty is flushing: hub_->dirty's list of the last batch, kept for its capacity. Its
+  // entries are not used after that batch (a session may be gone by then).
+  std::vector<Session*> flushing_;
 };
 
 }  // namespace armorclaw::eventbus
