@@ -90,7 +90,10 @@ TEST_F(LogWriterTest, EveryEventIsLoggedBeforeItIsPassedOnAndStopFinishesTheQueu
   ASSERT_EQ(delivered_.size(), 5000u);
   for (bool logged : logged_when_delivered_) EXPECT_TRUE(logged);
   std::vector<LogRecord> records;
-  ASSERT_TRUE(log_->Read(1, 5000, 5000, [&](LogRecord&& record) { records.push_back(std::move(record)); }).ok());
+  ASSERT_TRUE(log_->Read(1, 5000, [&](LogRecord&& record) {
+                records.push_back(std::move(record));
+                return true;
+              }).ok());
   ASSERT_EQ(records.size(), 5000u);
   for (size_t i = 0; i < records.size(); ++i) {
     EXPECT_EQ(delivered_[i]->sequence, i + 1);

@@ -61,7 +61,7 @@ constexpr std::array<Series, 44> kSeries = {{
     {"queued_bytes", "queued_bytes", kGauge, "", "Bytes queued for connections and not yet taken by the kernel."},
     {"queued_bytes_peak", "queued_bytes_peak", kGauge, "", "Highest queued_bytes since start."},
     {"history_events", "history_events", kGauge, "", "Events retained in memory for clients that resume."},
-    {"history_bytes", "history_bytes", kGauge, "", "Bytes of the frames retained in memory for clients that resume."},
+    {"history_bytes", "history_bytes", kGauge, "", "Bytes of the frames (plain and compressed) retained in memory for clients that resume."},
     {"history_earliest_sequence", "history_earliest_sequence", kGauge, "",
      "Sequence number of the oldest retained event (the next one while none is retained)."},
     {"replays_recovered", "resumes_total", kCounter, R"(outcome="recovered")", kResumesHelp},

@@ -485,10 +485,14 @@ bool Session::Enqueue(const EventPtr& event, bool delivery) {
   // Already a complete frame, the same for every receiver (plain, or compressed once per window size for
   // every receiver of that size): it joins the batch by reference (encrypted with the rest of the batch
   // under TLS), and Beast need not frame it again.
-  const std::string_view wire =
-      deflate_window_bits_ == 0
-          ? event->wire()
-          : event->compressed_frames.Wire(event->message(), event->wire(), deflate_window_bits_, hub_->deflater);
+  std::string_view wire = event->wire();
+  if (deflate_window_bits_ != 0) {
+    CompressedFrames& compressed = event->compressed_frames;
+    const size_t before = compressed.bytes();
+    wire = compressed.Wire(event->message(), event->wire(), deflate_window_bits_, hub_->deflater);
+    // A frame built now counts against history_max_bytes (the event is usually retained already).
+    if (compressed.bytes() != before) hub_->history.CompressedFramesGrew(*event, compressed.bytes() - before);
+  }
   if (!MakeRoom(wire.size())) return false;
   // Sampled by sequence, so that one event is timed for every receiver (the histogram's cost is a clock
   // read per sampled delivery).

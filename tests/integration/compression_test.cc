@@ -91,6 +91,32 @@ TEST(CompressionTest, OfferingClientReceivesCompressedFramesOfExactlyTheEventsIn
   EXPECT_LT(compressed_bytes * 10, plain_bytes * 7) << compressed_bytes << " vs " << plain_bytes;
 }
 
+// The compressed frames an event gets at delivery stay with it in the history, so they count against
+// history_max_bytes: what the history reports is at least the plain messages and the compressed payloads
+// of the events it retains, and still within the bound.
+TEST(CompressionTest, TheHistoryBoundCountsTheRetainedEventsCompressedFrames) {
+  constexpr uint64_t kBound = 12000;  // About half the spec events' plain frames.
+  RunningPlugin plugin(Config{{"history_max_bytes", std::to_string(kBound)}});
+  DeflateClient client(plugin.url(), "permessage-deflate");
+  client.Subscribe();
+  const std::vector<std::string> events = SpecEvents();
+  for (const std::string& event : events) plugin.Publish(event);
+  std::vector<size_t> held;  // Per event: its plain message and its compressed payload, as received.
+  for (size_t i = 0; i < events.size(); ++i) {
+    const ServerFrame frame = client.ReadFrame();
+    held.push_back(frame.compressed() ? InflateMessage(frame.payload, 15).size() + frame.payload.size()
+                                      : frame.payload.size());
+  }
+  // The last event has arrived, so its batch's history is in the stats.
+  const uint64_t retained = plugin.Stat("history_events");
+  ASSERT_GT(retained, 0u);
+  ASSERT_LT(retained, events.size()) << "the bound must drop some";
+  uint64_t at_least = 0;
+  for (size_t i = events.size() - retained; i < events.size(); ++i) at_least += held[i];
+  EXPECT_GE(plugin.Stat("history_bytes"), at_least);
+  EXPECT_LE(plugin.Stat("history_bytes"), kBound);
+}
+
 TEST(CompressionTest, EveryCompressingReceiverGetsTheSameBytes) {
   RunningPlugin plugin;
   DeflateClient first(plugin.url(), "permessage-deflate");
