@@ -53,16 +53,17 @@ TEST_P(ClientFrameGuardTest, DataFramesInEveryLengthFormPass) {
   const std::string frames = HandMadeFrame(kFin | kText, "hello") + HandMadeFrame(kFin | kText, std::string(300, 'x')) +
                              HandMadeFrame(kFin | kText, std::string(70000, 'y')) +
                              // Non-minimal forms are Beast's to refuse, not the guard's.
-                             HandMadeFrame(kFin | kText, "abc", LengthForm::k16) + HandMadeFrame(kFin | kText, "abc", LengthForm::k64) +
-                             HandMadeFrame(kFin | kText, "");
+                             HandMadeFrame(kFin | kText, "abc", LengthForm::k16) +
+                             HandMadeFrame(kFin | kText, "abc", LengthForm::k64) + HandMadeFrame(kFin | kText, "");
   Feed(frames);
   EXPECT_FALSE(guard_.verdict());
   EXPECT_EQ(guard_.cleared(), frames.size());
 }
 
 TEST_P(ClientFrameGuardTest, FragmentsAndControlFramesPass) {
-  const std::string frames = HandMadeFrame(kText, "{\"ty") + HandMadeFrame(kFin | kPing, "p") + HandMadeFrame(kContinuation, "pe\":") +
-                             HandMadeFrame(kFin | kPong, "") + HandMadeFrame(kFin | kContinuation, "\"ping\"}");
+  const std::string frames = HandMadeFrame(kText, "{\"ty") + HandMadeFrame(kFin | kPing, "p") +
+                             HandMadeFrame(kContinuation, "pe\":") + HandMadeFrame(kFin | kPong, "") +
+                             HandMadeFrame(kFin | kContinuation, "\"ping\"}");
   Feed(frames);
   EXPECT_FALSE(guard_.verdict());
   EXPECT_EQ(guard_.cleared(), frames.size());
@@ -138,12 +139,12 @@ TEST_P(ClientFrameGuardTest, OtherCloseCodesAreBeastsToJudge) {
 
 TEST_P(ClientFrameGuardTest, Close1014ThatBeastRefusesAnywayIsLeftToBeast) {
   const std::string closes[] = {
-      HandMadeFrame(kFin | kClose, ClosePayload(1014, "\xce\xba\xff")),                        // Invalid UTF-8 reason.
-      HandMadeFrame(kFin | kClose, ClosePayload(1014), LengthForm::kShortest, false),          // Unmasked.
-      HandMadeFrame(kClose, ClosePayload(1014)),                                               // Fragmented.
-      HandMadeFrame(kFin | 0x40 | kClose, ClosePayload(1014)),                                 // RSV1.
-      HandMadeFrame(kFin | kClose, ClosePayload(1014, std::string(124, 'r'))),                 // Over 125 bytes.
-      HandMadeFrame(kFin | kClose, ClosePayload(1014), LengthForm::k16),                       // Non-minimal length.
+      HandMadeFrame(kFin | kClose, ClosePayload(1014, "\xce\xba\xff")),                // Invalid UTF-8 reason.
+      HandMadeFrame(kFin | kClose, ClosePayload(1014), LengthForm::kShortest, false),  // Unmasked.
+      HandMadeFrame(kClose, ClosePayload(1014)),                                       // Fragmented.
+      HandMadeFrame(kFin | 0x40 | kClose, ClosePayload(1014)),                         // RSV1.
+      HandMadeFrame(kFin | kClose, ClosePayload(1014, std::string(124, 'r'))),         // Over 125 bytes.
+      HandMadeFrame(kFin | kClose, ClosePayload(1014), LengthForm::k16),               // Non-minimal length.
   };
   for (const std::string& close : closes) {
     ClientFrameGuard guard;

@@ -34,7 +34,7 @@ ClientMessageInflater::ClientMessageInflater(uint64_t max_message_bytes) : max_m
 ClientMessageInflater::~ClientMessageInflater() = default;
 
 bool ClientMessageInflater::Feed(std::string_view bytes, std::string& out) {
-  size_t run_start = 0;  // Bytes from here on pass unchanged; not yet appended to `out`.
+  size_t run_start = 0;   // Bytes from here on pass unchanged; not yet appended to `out`.
   bool unchanged = true;  // Every byte so far passes unchanged.
   const auto end_run = [&](size_t at) {
     out.append(bytes.substr(run_start, at - run_start));

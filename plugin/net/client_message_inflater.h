@@ -75,14 +75,14 @@ class ClientMessageInflater {
   uint64_t max_message_bytes_;
   State state_ = State::kHeader;
   FrameHeaderReader header_;
-  std::string header_bytes_;       // Of the header being read: given to Beast if its frame passes.
-  uint64_t payload_left_ = 0;      // Of the current frame.
-  uint64_t payload_offset_ = 0;    // Into the current frame's payload: where its mask stands.
-  bool in_message_ = false;        // Between the first and the final frame of a compressed message.
-  uint8_t opcode_ = 0;             // The compressed message's, until its first frame is given to Beast.
-  uint64_t inflated_ = 0;          // Bytes of the message inflated so far.
-  bool over_limit_ = false;        // The message passed max_message_bytes: the rest of it is dropped.
-  std::unique_ptr<Zlib> zlib_;     // While a compressed message is read.
+  std::string header_bytes_;     // Of the header being read: given to Beast if its frame passes.
+  uint64_t payload_left_ = 0;    // Of the current frame.
+  uint64_t payload_offset_ = 0;  // Into the current frame's payload: where its mask stands.
+  bool in_message_ = false;      // Between the first and the final frame of a compressed message.
+  uint8_t opcode_ = 0;           // The compressed message's, until its first frame is given to Beast.
+  uint64_t inflated_ = 0;        // Bytes of the message inflated so far.
+  bool over_limit_ = false;      // The message passed max_message_bytes: the rest of it is dropped.
+  std::unique_ptr<Zlib> zlib_;   // While a compressed message is read.
   std::optional<ClientFrameError> error_;
 };
 

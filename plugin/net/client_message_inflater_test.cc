@@ -16,13 +16,8 @@ namespace {
 using testing::DeflateMessage;
 using testing::HandMadeFrame;
 
-constexpr uint8_t kFin = 0x80;
-constexpr uint8_t kRsv1 = 0x40;
+// Those the inflater needs are FrameHeader's; these two only the tests.
 constexpr uint8_t kRsv2 = 0x20;
-constexpr uint8_t kText = 0x1;
-constexpr uint8_t kBinary = 0x2;
-constexpr uint8_t kContinuation = 0x0;
-constexpr uint8_t kClose = 0x8;
 constexpr uint8_t kPing = 0x9;
 constexpr uint64_t kLimit = 64 * 1024;
 
@@ -57,7 +52,8 @@ std::string CompressedFrames(uint8_t opcode, std::string_view message, size_t pi
   for (size_t at = 0; at < payload.size(); at += step) {
     const bool first = at == 0;
     const bool last = at + step >= payload.size();
-    frames += HandMadeFrame(static_cast<uint8_t>((last ? kFin : 0) | (first ? kRsv1 | opcode : kContinuation)),
+    frames += HandMadeFrame(static_cast<uint8_t>((last ? FrameHeader::kFin : 0) |
+                                                 (first ? FrameHeader::kRsv1 | opcode : FrameHeader::kContinuation)),
                             std::string_view(payload).substr(at, step));
   }
   return frames;
@@ -71,7 +67,7 @@ std::string Reassemble(const std::vector<ReadFrame>& frames, uint8_t opcode) {
     const FrameHeader& header = frames[i].header;
     EXPECT_TRUE(header.masked);
     EXPECT_EQ(header.reserved(), 0);
-    EXPECT_EQ(header.opcode(), i == 0 ? opcode : kContinuation);
+    EXPECT_EQ(header.opcode(), i == 0 ? opcode : FrameHeader::kContinuation);
     EXPECT_EQ(header.fin(), i + 1 == frames.size());
     EXPECT_LE(frames[i].payload.size(), ClientMessageInflater::kChunkBytes);
     message += frames[i].payload;
@@ -105,8 +101,8 @@ INSTANTIATE_TEST_SUITE_P(Chunking, ClientMessageInflaterTest, ::testing::Bool(),
 
 TEST_P(ClientMessageInflaterTest, MessageSplitOverFramesIsInflatedIntoPlainFrames) {
   const std::string message = R"({"type":"subscribe","data":{"filter":{"types":["m.room.message"]}}})";
-  const std::string out = Feed(CompressedFrames(kText, message, 3));
-  EXPECT_EQ(Reassemble(ParseFrames(out), kText), message);
+  const std::string out = Feed(CompressedFrames(FrameHeader::kText, message, 3));
+  EXPECT_EQ(Reassemble(ParseFrames(out), FrameHeader::kText), message);
   EXPECT_FALSE(inflater_.error());
   EXPECT_FALSE(inflater_.inflating()) << "zlib's state is freed at the end of the message";
 }
@@ -114,21 +110,21 @@ TEST_P(ClientMessageInflaterTest, MessageSplitOverFramesIsInflatedIntoPlainFrame
 TEST_P(ClientMessageInflaterTest, LargeMessageComesInChunksAndTheNextMessagePassesUnchanged) {
   std::string message;
   for (int i = 0; message.size() < 50'000; ++i) message += "{\"n\":" + std::to_string(i * 7919 % 100003) + "}";
-  const std::string plain = HandMadeFrame(kFin | kBinary, "after");
-  const std::string out = Feed(CompressedFrames(kBinary, message, 1) + plain);
+  const std::string plain = HandMadeFrame(FrameHeader::kFin | FrameHeader::kBinary, "after");
+  const std::string out = Feed(CompressedFrames(FrameHeader::kBinary, message, 1) + plain);
   ASSERT_GT(out.size(), plain.size());
   EXPECT_EQ(out.substr(out.size() - plain.size()), plain);
   const std::vector<ReadFrame> frames = ParseFrames(out.substr(0, out.size() - plain.size()));
   EXPECT_GE(frames.size(), 4u) << "50 kB in 16 KiB chunks, then the final frame";
-  EXPECT_EQ(Reassemble(frames, kBinary), message);
+  EXPECT_EQ(Reassemble(frames, FrameHeader::kBinary), message);
 }
 
 TEST_P(ClientMessageInflaterTest, ControlFrameBetweenFragmentsPassesUnchanged) {
   const std::string message = R"({"type":"ping","padding":")" + std::string(300, 'p') + R"("})";
-  const std::string frames = CompressedFrames(kText, message, 2);
+  const std::string frames = CompressedFrames(FrameHeader::kText, message, 2);
   const size_t first_frame = 2 + 4 + (DeflateMessage(message).size() + 1) / 2;
   ASSERT_LE(first_frame - 6, 125u);
-  const std::string ping = HandMadeFrame(kFin | kPing, "are you there");
+  const std::string ping = HandMadeFrame(FrameHeader::kFin | kPing, "are you there");
   const std::string out = Feed(frames.substr(0, first_frame) + ping + frames.substr(first_frame));
   std::vector<ReadFrame> read = ParseFrames(out);
   std::vector<ReadFrame> data;
@@ -143,13 +139,14 @@ TEST_P(ClientMessageInflaterTest, ControlFrameBetweenFragmentsPassesUnchanged) {
     }
   }
   EXPECT_EQ(pings, 1);
-  EXPECT_EQ(Reassemble(data, kText), message);
+  EXPECT_EQ(Reassemble(data, FrameHeader::kText), message);
 }
 
 TEST_P(ClientMessageInflaterTest, UncompressedMessagesPassUnchangedAndHoldNoInflater) {
-  const std::string frames = HandMadeFrame(kFin | kText, R"({"type":"ping"})") + HandMadeFrame(kText, "{\"ty") +
-                             HandMadeFrame(kFin | kPing, "") + HandMadeFrame(kFin | kContinuation, "pe\":\"ping\"}") +
-                             HandMadeFrame(kFin | kBinary, std::string(70'000, 'b'));
+  const std::string frames = HandMadeFrame(FrameHeader::kFin | FrameHeader::kText, R"({"type":"ping"})") +
+                             HandMadeFrame(FrameHeader::kText, "{\"ty") + HandMadeFrame(FrameHeader::kFin | kPing, "") +
+                             HandMadeFrame(FrameHeader::kFin | FrameHeader::kContinuation, "pe\":\"ping\"}") +
+                             HandMadeFrame(FrameHeader::kFin | FrameHeader::kBinary, std::string(70'000, 'b'));
   std::string out;
   if (GetParam()) {
     out = Feed(frames);
@@ -163,7 +160,7 @@ TEST_P(ClientMessageInflaterTest, UncompressedMessagesPassUnchangedAndHoldNoInfl
 }
 
 TEST_P(ClientMessageInflaterTest, InflaterIsHeldOnlyWhileACompressedMessageIsRead) {
-  const std::string frames = CompressedFrames(kText, std::string(2000, 'x'), 2);
+  const std::string frames = CompressedFrames(FrameHeader::kText, std::string(2000, 'x'), 2);
   EXPECT_FALSE(inflater_.inflating());
   Feed(frames.substr(0, 10));
   EXPECT_TRUE(inflater_.inflating());
@@ -172,8 +169,8 @@ TEST_P(ClientMessageInflaterTest, InflaterIsHeldOnlyWhileACompressedMessageIsRea
 }
 
 TEST_P(ClientMessageInflaterTest, BombIsStoppedJustPastTheLimit) {
-  const std::string bomb = CompressedFrames(kText, std::string(10'000'000, '\0'), 4);
-  const std::string close = HandMadeFrame(kFin | kClose, std::string("\x03\xe8", 2));
+  const std::string bomb = CompressedFrames(FrameHeader::kText, std::string(10'000'000, '\0'), 4);
+  const std::string close = HandMadeFrame(FrameHeader::kFin | FrameHeader::kClose, std::string("\x03\xe8", 2));
   const std::string out = Feed(bomb + close);
   EXPECT_FALSE(inflater_.error());
   EXPECT_FALSE(inflater_.inflating()) << "zlib's state goes as soon as the limit is passed";
@@ -189,10 +186,11 @@ TEST_P(ClientMessageInflaterTest, BombIsStoppedJustPastTheLimit) {
 }
 
 TEST_P(ClientMessageInflaterTest, CorruptDataIsAnErrorAfterWhatCameBefore) {
-  const std::string before = HandMadeFrame(kFin | kText, R"({"type":"ping"})");
+  const std::string before = HandMadeFrame(FrameHeader::kFin | FrameHeader::kText, R"({"type":"ping"})");
   // 0xFF: a final block of the reserved type 3 (RFC 1951 section 3.2.3).
-  const std::string out = Feed(before + HandMadeFrame(kFin | kRsv1 | kText, "\xff\xff\xff\xff") +
-                               HandMadeFrame(kFin | kText, "ignored"));
+  const std::string out =
+      Feed(before + HandMadeFrame(FrameHeader::kFin | FrameHeader::kRsv1 | FrameHeader::kText, "\xff\xff\xff\xff") +
+           HandMadeFrame(FrameHeader::kFin | FrameHeader::kText, "ignored"));
   EXPECT_EQ(inflater_.error(), ClientFrameError::kInvalidCompressedData);
   EXPECT_EQ(out, before);
   EXPECT_FALSE(inflater_.inflating());
@@ -201,11 +199,13 @@ TEST_P(ClientMessageInflaterTest, CorruptDataIsAnErrorAfterWhatCameBefore) {
 TEST_P(ClientMessageInflaterTest, MalformedFramesPassUnchangedForBeastToRefuse) {
   const std::string compressed = DeflateMessage("{}");
   const std::string malformed[] = {
-      HandMadeFrame(kFin | kRsv1 | kContinuation, compressed),                            // RSV1 on a continuation.
-      HandMadeFrame(kFin | kRsv1 | kPing, "x"),                                           // RSV1 on a control frame.
-      HandMadeFrame(kFin | kRsv1 | kRsv2 | kText, compressed),                            // RSV2 as well.
-      HandMadeFrame(kFin | kRsv2 | kText, "{}"),                                          // RSV2 alone.
-      HandMadeFrame(kFin | kRsv1 | kText, compressed, testing::LengthForm::kShortest, false),  // Unmasked.
+      HandMadeFrame(FrameHeader::kFin | FrameHeader::kRsv1 | FrameHeader::kContinuation,
+                    compressed),                                           // RSV1 on a continuation.
+      HandMadeFrame(FrameHeader::kFin | FrameHeader::kRsv1 | kPing, "x"),  // RSV1 on a control frame.
+      HandMadeFrame(FrameHeader::kFin | FrameHeader::kRsv1 | kRsv2 | FrameHeader::kText, compressed),  // RSV2 as well.
+      HandMadeFrame(FrameHeader::kFin | kRsv2 | FrameHeader::kText, "{}"),                             // RSV2 alone.
+      HandMadeFrame(FrameHeader::kFin | FrameHeader::kRsv1 | FrameHeader::kText, compressed,
+                    testing::LengthForm::kShortest, false),  // Unmasked.
   };
   for (const std::string& frame : malformed) {
     ClientMessageInflater inflater(kLimit);
@@ -216,8 +216,8 @@ TEST_P(ClientMessageInflaterTest, MalformedFramesPassUnchangedForBeastToRefuse) 
   }
   // A data frame inside a compressed message ends it: Beast refuses the frame as it would without
   // compression.
-  const std::string first = HandMadeFrame(kRsv1 | kText, compressed);
-  const std::string intruder = HandMadeFrame(kFin | kText, "{}");
+  const std::string first = HandMadeFrame(FrameHeader::kRsv1 | FrameHeader::kText, compressed);
+  const std::string intruder = HandMadeFrame(FrameHeader::kFin | FrameHeader::kText, "{}");
   const std::string out = Feed(first + intruder);
   EXPECT_EQ(out.substr(out.size() - intruder.size()), intruder);
   EXPECT_FALSE(inflater_.inflating());

@@ -253,6 +253,8 @@ class ClientStream {
   size_t TakeReady(const Buffers& buffers) {
     const size_t taken = boost::asio::buffer_copy(buffers, boost::asio::buffer(ready_));
     ready_.erase(0, taken);
+    // An inflated message may have grown it to max_message_bytes: an idle connection keeps none of that.
+    if (ready_.empty()) ready_.shrink_to_fit();
     return taken;
   }
   // For a read that ReadyForBeast lets complete: the ready bytes first, the verdict once none is left.

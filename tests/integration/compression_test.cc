@@ -64,7 +64,8 @@ class DeflateClient {
     const ServerFrame close = ReadFrame();
     EXPECT_EQ(close.first_byte, 0x88);
     if (close.payload.size() < 2) return 0;
-    return static_cast<uint16_t>((static_cast<uint8_t>(close.payload[0]) << 8) | static_cast<uint8_t>(close.payload[1]));
+    const auto byte = [&](size_t i) { return static_cast<uint8_t>(close.payload[i]); };
+    return static_cast<uint16_t>((byte(0) << 8) | byte(1));
   }
 
  private:

@@ -15,8 +15,8 @@ inline constexpr char kClientMask[] = {'\x37', '\xfa', '\x21', '\x3d'};
 
 // A client frame with `first_byte` (FIN, RSV1-3, opcode), masked unless said otherwise, its length in the
 // shortest form or the one asked for.
-inline std::string HandMadeFrame(uint8_t first_byte, std::string_view payload,
-                                 LengthForm form = LengthForm::kShortest, bool masked = true) {
+inline std::string HandMadeFrame(uint8_t first_byte, std::string_view payload, LengthForm form = LengthForm::kShortest,
+                                 bool masked = true) {
   std::string frame(1, static_cast<char>(first_byte));
   const char mask_bit = masked ? '\x80' : '\0';
   const uint64_t size = payload.size();
