@@ -68,9 +68,11 @@ bool ClientMessageInflater::Feed(std::string_view bytes, std::string& out) {
         if (!complete) break;
         // Whether the header began in these bytes, after every byte rewritten so far.
         const bool began_here = header_bytes_.size() <= i;
-        if (OnHeader(out)) {
+        if (OnHeader()) {
           end_run(began_here ? i - header_bytes_.size() : run_start);
           run_start = i;
+          // An empty frame ends here, after the bytes before it.
+          if (payload_left_ == 0) EndFrame(out);
         } else if (!began_here) {
           out.append(header_bytes_);
           run_start = i;
@@ -92,7 +94,7 @@ bool ClientMessageInflater::Feed(std::string_view bytes, std::string& out) {
   return false;
 }
 
-bool ClientMessageInflater::OnHeader(std::string& out) {
+bool ClientMessageInflater::OnHeader() {
   const FrameHeader& header = header_.header();
   bool compressed = false;
   if (in_message_) {
@@ -114,7 +116,6 @@ bool ClientMessageInflater::OnHeader(std::string& out) {
   }
   payload_offset_ = 0;
   state_ = State::kCompressedPayload;
-  if (payload_left_ == 0) EndFrame(out);
   return true;
 }
 

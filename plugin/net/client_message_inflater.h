@@ -59,7 +59,7 @@ class ClientMessageInflater {
   struct Zlib;
 
   // Decides what becomes of the frame whose header is complete: true when it is rewritten.
-  bool OnHeader(std::string& out);
+  bool OnHeader();
   // Sets zlib up for a compressed message with `opcode`; false (and an error) when it cannot.
   bool StartMessage(uint8_t opcode);
   // Takes payload bytes of a compressed frame; returns how many.

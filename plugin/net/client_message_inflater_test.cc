@@ -119,6 +119,23 @@ TEST_P(ClientMessageInflaterTest, LargeMessageComesInChunksAndTheNextMessagePass
   EXPECT_EQ(Reassemble(frames, FrameHeader::kBinary), message);
 }
 
+TEST_P(ClientMessageInflaterTest, EmptyCompressedFramesComeAfterWhatPrecedesThem) {
+  const std::string before = HandMadeFrame(FrameHeader::kFin | FrameHeader::kText, R"({"type":"ping"})");
+  const std::string message = R"({"type":"ping"})";
+  // An empty message, then one whose final frame is an empty continuation.
+  const std::string out = Feed(before + HandMadeFrame(FrameHeader::kFin | FrameHeader::kRsv1 | FrameHeader::kText, "") +
+                               HandMadeFrame(FrameHeader::kRsv1 | FrameHeader::kText, DeflateMessage(message)) +
+                               HandMadeFrame(FrameHeader::kFin | FrameHeader::kContinuation, ""));
+  ASSERT_GT(out.size(), before.size());
+  EXPECT_EQ(out.substr(0, before.size()), before);
+  std::vector<ReadFrame> frames = ParseFrames(out.substr(before.size()));
+  ASSERT_FALSE(frames.empty());
+  EXPECT_EQ(Reassemble({frames.front()}, FrameHeader::kText), "");
+  frames.erase(frames.begin());
+  EXPECT_EQ(Reassemble(frames, FrameHeader::kText), message);
+  EXPECT_FALSE(inflater_.inflating());
+}
+
 TEST_P(ClientMessageInflaterTest, ControlFrameBetweenFragmentsPassesUnchanged) {
   const std::string message = R"({"type":"ping","padding":")" + std::string(300, 'p') + R"("})";
   const std::string frames = CompressedFrames(FrameHeader::kText, message, 2);
