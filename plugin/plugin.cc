@@ -168,6 +168,7 @@ Plugin::Plugin(HostLog log, Config config, std::string epoch, Authentication aut
   // Write before deliver: a batch reaches the I/O thread only once the writer has logged it.
   log_writer_ = std::make_unique<LogWriter>(
       *durable_log_, queue_, config_.durable_log_fsync, config_.durable_log_fsync_interval,
+      static_cast<size_t>(ingest_queue_events_),
       [this] { asio::post(io_, [this] { DrainIngest(); }); }, log_, counters_);
 }
 
