@@ -24,7 +24,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <iterator>
 #include <memory>
 #include <optional>
@@ -42,6 +41,7 @@
 #include "boost/beast/core/buffers_range.hpp"
 #include "boost/beast/core/error.hpp"
 #include "boost/beast/core/role.hpp"
+#include "boost/container/deque.hpp"
 #include "plugin/net/client_frame_guard.h"
 #include "plugin/net/client_message_inflater.h"
 #include "plugin/net/corked_socket.h"
@@ -57,7 +57,7 @@ class ClientStream {
   ClientStream(CorkedSocket::socket_type socket, std::shared_ptr<boost::asio::ssl::context> tls)
       : corked_(std::move(socket)), tls_context_(std::move(tls)) {
     if (!tls_context_) return;
-    tls_.emplace(corked_, *tls_context_);
+    tls_ = std::make_unique<boost::asio::ssl::stream<CorkedSocket&>>(corked_, *tls_context_);
     corked_.set_on_sent([this] { Flush(); });  // Encrypts more of what waits.
   }
   ~ClientStream() { Drop(); }
@@ -67,7 +67,7 @@ class ClientStream {
   executor_type get_executor() noexcept { return corked_.get_executor(); }
   CorkedSocket& next_layer() noexcept { return corked_; }
   const CorkedSocket& next_layer() const noexcept { return corked_; }
-  bool tls() const { return tls_.has_value(); }
+  bool tls() const { return tls_ != nullptr; }
 
   // Whether `bytes` more of frames fit under the CorkedSocket's limit, counting, with TLS, the frames
   // waiting to be encrypted and what encryption adds to them.
@@ -141,9 +141,9 @@ class ClientStream {
   // GuardFrames, and again when the limit changes.
   void InflateMessages(uint64_t max_message_bytes) {
     if (inflater_) return inflater_->set_max_message_bytes(max_message_bytes);
-    inflater_.emplace(max_message_bytes);
+    inflater_ = std::make_unique<ClientMessageInflater>(max_message_bytes);
   }
-  bool inflates() const { return inflater_.has_value(); }
+  bool inflates() const { return inflater_ != nullptr; }
 
   // Ends TLS with close_notify (when TLS is on), then tears the connection down like a plain one.
   template <typename Handler>
@@ -268,12 +268,15 @@ class ClientStream {
   CorkedSocket corked_;
   // Kept for the stream's lifetime: a certificate reload replaces the server's context, not this one.
   std::shared_ptr<boost::asio::ssl::context> tls_context_;
-  std::optional<boost::asio::ssl::stream<CorkedSocket&>> tls_;
-  std::deque<WaitingFrame> waiting_;  // TLS: frames to encrypt, in order.
+  // On the heap: a plain connection does not carry the 360 bytes of an unused TLS stream.
+  std::unique_ptr<boost::asio::ssl::stream<CorkedSocket&>> tls_;
+  // TLS: frames to encrypt, in order. Boost's deque allocates nothing until used (CorkedSocket's frames).
+  boost::container::deque<WaitingFrame> waiting_;
   size_t first_frame_sealed_ = 0;      // Bytes of waiting_.front() already encrypted.
   size_t waiting_bytes_ = 0;           // Bytes of waiting_ not encrypted yet.
   std::optional<ClientFrameGuard> guard_;  // Once the upgrade is done.
-  std::optional<ClientMessageInflater> inflater_;  // Once the upgrade is done, if compression was negotiated.
+  // Once the upgrade is done, if compression was negotiated; on the heap, so that others do not carry it.
+  std::unique_ptr<ClientMessageInflater> inflater_;
   std::string held_;       // Read, not yet cleared by the guard: all bytes fed to it after screened_.
   uint64_t screened_ = 0;  // Bytes the guard cleared since it was armed.
   std::string ready_;      // Cleared (and inflated), for Beast to take next.

@@ -84,7 +84,7 @@ void Session::Start() {
   timer_.async_wait([self = shared_from_this()](beast::error_code error) { self->OnTimer(error); });
   ws_.next_layer().AsyncHandshake([self = shared_from_this()](beast::error_code error) {
     if (error) return self->Release();
-    self->request_.emplace();
+    self->request_ = std::make_unique<http::request_parser<http::empty_body>>();
     self->request_->header_limit(8 * 1024);
     // The header only: an upgrade request has no body, and one is answered rather than read.
     http::async_read_header(self->ws_.next_layer(), self->buffer_, *self->request_,
@@ -273,7 +273,7 @@ void Session::RejectHttp(http::status status, std::string_view body) {
 
 void Session::Respond(HttpAnswer answer) {
   if (answer.status != http::status::ok) Increment(hub_->counters.http_rejected);
-  response_.emplace(answer.status, request_->get().version());
+  response_ = std::make_unique<http::response<http::string_body>>(answer.status, request_->get().version());
   response_->set(http::field::server, "armorclaw-eventbus");
   response_->set(http::field::content_type, answer.content_type);
   for (const auto& [name, value] : answer.headers) response_->set(name, value);
@@ -293,6 +293,7 @@ void Session::Respond(HttpAnswer answer) {
 }
 
 void Session::OnAccepted(beast::error_code error) {
+  request_.reset();  // Its message went to Beast's accept.
   if (error || closing_) return Release();
   ws_.next_layer().GuardFrames();
   if (deflate_window_bits_ != 0) {
