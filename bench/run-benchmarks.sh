@@ -288,7 +288,9 @@ if has "$rows" overload && has "$servers" ours; then
     scrape=$logs/$row-metrics.txt
     : > "$scrape"
     ( while true; do
-        curl -sf "http://127.0.0.1:$metrics_port/metrics" -o "$scrape.new" && mv "$scrape.new" "$scrape"
+        python3 -c 'import sys, urllib.request
+sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())' \
+          "http://127.0.0.1:$metrics_port/metrics" > "$scrape.new" 2>/dev/null && mv "$scrape.new" "$scrape"
         sleep 1
       done ) &
     scraper=$!
