@@ -29,6 +29,27 @@ TEST(LatencyHistogramTest, ClampsOutOfRangeButKeepsExactMax) {
   EXPECT_NEAR(h.Percentile(0.5), 1'000, 10);  // Reported as the 1 µs bucket.
 }
 
+TEST(LatencyHistogramTest, MergedHistogramsAreTheirRecordsTogether) {
+  LatencyHistogram fast;
+  LatencyHistogram slow;
+  LatencyHistogram both;
+  for (int64_t us = 1; us <= 900; ++us) {
+    fast.Record(us * 1000);
+    both.Record(us * 1000);
+  }
+  for (int64_t ms = 1; ms <= 100; ++ms) {
+    slow.Record(ms * 1'000'000);
+    both.Record(ms * 1'000'000);
+  }
+  LatencyHistogram merged;
+  merged.Merge(fast);
+  merged.Merge(slow);
+  EXPECT_EQ(merged.count(), 1000u);
+  EXPECT_EQ(merged.max(), 100'000'000);
+  EXPECT_EQ(merged.min(), 1'000);
+  for (double q : {0.5, 0.9, 0.99, 1.0}) EXPECT_EQ(merged.Percentile(q), both.Percentile(q)) << q;
+}
+
 TEST(LatencyHistogramTest, IndexCoversTheRange) {
   EXPECT_GE(LatencyHistogram::Index(LatencyHistogram::kMinNs), 0);
   EXPECT_LT(LatencyHistogram::Index(LatencyHistogram::kMaxNs), 30 * 64);

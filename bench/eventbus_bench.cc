@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cinttypes>
 #include <cmath>
@@ -32,9 +33,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <fstream>
+#include <functional>
 #include <vector>
 
 #include "bench/latency_histogram.h"
@@ -231,6 +234,7 @@ struct Options {
   bool compression = false;
   std::string corpus;
   bool tls = false;
+  bool overload = false;
 };
 
 constexpr const char* kUsage = R"(Usage: eventbus-bench --server-cmd "CMD" [OPTIONS]
@@ -266,11 +270,21 @@ at R events/s, checks every delivery and reports latency, loss and the server's 
   --label NAME            copied into the JSON report
   --compression           every client offers permessage-deflate (RFC 7692) and inflates compressed frames
                           (one inflater for all, reset per message: the server takes no context over); a
-                          server that declines it fails the setup
+                          server that declines it fails the setup. A compressed frame is inflated once and
+                          its message kept for the next receivers of the same bytes (a table of 4096 by a
+                          hash of the frame's first bytes, checked against all of them), so that 1000
+                          receivers of an event do not cost the bench 1000 inflates
   --corpus FILE           each event carries the next line of FILE (JSON values, e.g. the Matrix spec's
                           events in tests/data/matrix-spec-room-events.jsonl) as content.spec, instead of
                           --payload bytes of padding
   --tls                   connect with TLS (the server's line must say wss://); the certificate is not checked
+  --overload              the rate may exceed what the server can take: the publisher behaves like the
+                          bridge's relay (a ring of 100 that drops when full): the server's stdin pipe is
+                          64 KiB and an event due while the previous one is not fully written is dropped
+                          ("shed_at_publisher"; not expected by any client). Clients the server cuts
+                          (max_queue_bytes, max_total_queue_bytes) are part of the result: each client also
+                          keeps its own latency histogram, and the report adds the clients the server kept
+                          open to the end ("kept"): how many, what they lost, their latency
   -h, --help              this help
 
 Exit status: 0 when the run completed (loss is a measured figure, not a failure), 1 with --require-exact
@@ -365,6 +379,8 @@ bool ParseOptions(int argc, char** argv, Options& o, std::string& error) {
       if (ok) o.corpus = v;
     } else if (arg == "--tls") {
       o.tls = true;
+    } else if (arg == "--overload") {
+      o.overload = true;
     } else if (arg == "--label") {
       const char* v = value();
       ok = v != nullptr;
@@ -435,6 +451,7 @@ struct Client {
   uint64_t expected = 0;
   uint64_t received = 0;  // Distinct expected events received.
   int64_t highest_index = -1;
+  std::unique_ptr<LatencyHistogram> latency;  // --overload: this client's own.
 };
 
 struct Counters {
@@ -463,6 +480,11 @@ class Bench {
     return false;
   }
 
+  // What the clients should have received and did not; events shed at the publisher (--overload) are not
+  // expected by anyone.
+  uint64_t ShedFor(const Client& c) const;
+  uint64_t Lost() const;
+
   // Server process.
   bool StartServer();
   bool ServerAlive();
@@ -486,8 +508,9 @@ class Bench {
   size_t ParseHandshake(Client& c, const char* data, size_t n);
   size_t ParseFrames(Client& c, const char* data, size_t n, int64_t now);
   void OnFrame(Client& c, const FrameHeader& h, const char* payload, int64_t now);
-  // A compressed message's payload inflated into inflated_: its size, or SIZE_MAX when it is invalid.
-  size_t Inflate(const char* payload, size_t n);
+  // A compressed message's payload inflated: the message, or nullopt when it is invalid. A payload seen
+  // lately is not inflated again: the same bytes inflate to the same message.
+  std::optional<std::string_view> Inflate(const char* payload, size_t n);
   void OnMessage(Client& c, const char* message, size_t n, int64_t now);
   void OnEvent(Client& c, uint64_t index, uint64_t time_ns, int64_t now);
   bool SendFrame(Client& c, uint8_t op, std::string_view payload);
@@ -568,12 +591,24 @@ class Bench {
   int64_t rss_before_kb_ = 0;
   int64_t rss_after_kb_ = 0;
   uint64_t events_unsent_ = 0;
+  // --overload: events dropped because the server's standard input had not taken the previous one, in all
+  // and by room (the clients of a room filter expect only their room's).
+  uint64_t shed_events_ = 0;
+  std::vector<uint64_t> shed_by_room_;
 
   // --corpus lines, used round-robin; --compression's inflater and where it inflates to.
   std::vector<std::string> corpus_;
   z_stream inflater_{};
   bool inflater_ready_ = false;
   std::unique_ptr<char[]> inflated_;
+  // Compressed payloads inflated lately and their messages, by a hash of the payload's first bytes and its
+  // length; a payload found is compared whole before its message is used.
+  static constexpr size_t kInflatedKept = 4096;
+  struct InflatedPayload {
+    std::string compressed;
+    std::string message;
+  };
+  std::vector<InflatedPayload> inflated_kept_ = std::vector<InflatedPayload>(kInflatedKept);
 };
 
 // ---- server process
@@ -601,7 +636,9 @@ bool Bench::StartServer() {
   close(out[1]);
   server_stdin_ = in[1];
   server_stdout_ = out[0];
-  fcntl(server_stdin_, F_SETPIPE_SZ, 1 << 20);  // Best effort; a smaller pipe only means more write calls.
+  // Best effort; a smaller pipe only means more write calls. With --overload, the smallest pipe the kernel
+  // allows (64 KiB, about a hundred events): the publisher holds about as little as the bridge's relay.
+  fcntl(server_stdin_, F_SETPIPE_SZ, o_.overload ? 1 << 16 : 1 << 20);
   fcntl(server_stdin_, F_SETFL, O_NONBLOCK);
 
   // The listening line.
@@ -1005,8 +1042,8 @@ void Bench::OnFrame(Client& c, const FrameHeader& h, const char* payload, int64_
       } else if (h.compressed) {
         if (!h.fin) {
           CloseClient(c, "a fragmented compressed message (the bench inflates whole frames only)");
-        } else if (const size_t inflated = Inflate(payload, n); inflated != SIZE_MAX) {
-          OnMessage(c, inflated_.get(), inflated, now);
+        } else if (const std::optional<std::string_view> message = Inflate(payload, n)) {
+          OnMessage(c, message->data(), message->size(), now);
         } else {
           CloseClient(c, "a compressed frame that does not inflate");
         }
@@ -1050,9 +1087,13 @@ void Bench::OnFrame(Client& c, const FrameHeader& h, const char* payload, int64_
   }
 }
 
-size_t Bench::Inflate(const char* payload, size_t n) {
+std::optional<std::string_view> Bench::Inflate(const char* payload, size_t n) {
+  const std::string_view compressed(payload, n);
+  InflatedPayload& kept =
+      inflated_kept_[(std::hash<std::string_view>()(compressed.substr(0, 32)) ^ n) % kInflatedKept];
+  if (n > 0 && kept.compressed == compressed) return kept.message;
   if (!inflater_ready_) {
-    if (inflateInit2(&inflater_, -15) != Z_OK) return SIZE_MAX;
+    if (inflateInit2(&inflater_, -15) != Z_OK) return std::nullopt;
     inflater_ready_ = true;
     inflated_.reset(new char[carry_capacity_]);
   } else {
@@ -1065,9 +1106,11 @@ size_t Bench::Inflate(const char* payload, size_t n) {
     inflater_.next_in = static_cast<Bytef*>(const_cast<void*>(data));
     inflater_.avail_in = static_cast<uInt>(size);
     const int result = inflate(&inflater_, Z_SYNC_FLUSH);
-    if ((result != Z_OK && result != Z_BUF_ERROR) || inflater_.avail_in != 0) return SIZE_MAX;
+    if ((result != Z_OK && result != Z_BUF_ERROR) || inflater_.avail_in != 0) return std::nullopt;
   }
-  return carry_capacity_ - inflater_.avail_out;
+  kept.compressed.assign(compressed);
+  kept.message.assign(inflated_.get(), carry_capacity_ - inflater_.avail_out);
+  return kept.message;
 }
 
 void Bench::OnMessage(Client& c, const char* message, size_t n, int64_t now) {
@@ -1117,6 +1160,7 @@ void Bench::OnEvent(Client& c, uint64_t index, uint64_t time_ns, int64_t now) {
   }
   ++counters_.delivered;
   histogram_.Record(now - static_cast<int64_t>(time_ns));
+  if (c.latency) c.latency->Record(now - static_cast<int64_t>(time_ns));
   last_delivery_ns_ = now;
   if (++c.received == c.expected) --incomplete_clients_;
 }
@@ -1183,6 +1227,12 @@ void Bench::ProduceDue(int64_t now) {
     if (due > now) break;
     generator_lag_max_ns_ = std::max(generator_lag_max_ns_, now - due);
     const uint64_t i = produced_++;
+    if (o_.overload && stdin_queue_.size() > 0) {
+      // The pipe has not taken the last event: dropped, as the bridge's relay drops when its ring is full.
+      ++shed_events_;
+      ++shed_by_room_[i % static_cast<uint64_t>(o_.rooms)];
+      continue;
+    }
     // The content: --payload bytes of padding in "body", or the next corpus line as "spec".
     const std::string* spec = corpus_.empty() ? nullptr : &corpus_[i % corpus_.size()];
     char head[160], tail[160];
@@ -1292,6 +1342,7 @@ int Bench::Run() {
   clients_.resize(static_cast<size_t>(o_.clients));
   total_events_ = o_.idle ? 0 : static_cast<uint64_t>(std::llround(o_.rate * o_.seconds));
   const uint64_t rooms = static_cast<uint64_t>(o_.rooms);
+  shed_by_room_.assign(rooms, 0);
   size_t words = 0;
   for (size_t i = 0; i < clients_.size(); ++i) {
     Client& c = clients_[i];
@@ -1314,6 +1365,7 @@ int Bench::Run() {
   for (Client& c : clients_) {
     c.seen = next_bitmap;
     next_bitmap += (c.expected + 63) / 64;
+    if (o_.overload && !c.stalled) c.latency = std::make_unique<LatencyHistogram>();
   }
 
   usleep(200'000);  // Let the server settle before the "before" memory figure.
@@ -1428,7 +1480,7 @@ int Bench::RunLoad() {
   cpu_busy_pct_[1] = BusyPercent(cpu_start[1], ReadCpuJiffies(o_.bench_cpu));
   SampleServerRss();
   if (stalled_open_ > 0) stalled_open_ = StalledStillOpen();
-  const uint64_t lost = expected_total_ - counters_.delivered;
+  const uint64_t lost = Lost();
   const bool exact = lost == 0 && counters_.duplicated == 0 && counters_.reordered == 0 &&
                      counters_.misdelivered == 0 && counters_.unexpected_messages == 0 && stalled_open_ == 0;
   return o_.require_exact && !exact ? 1 : 0;
@@ -1462,13 +1514,24 @@ int Bench::RunIdle() {
 
 // ---- reports
 
+uint64_t Bench::ShedFor(const Client& c) const {
+  if (c.stalled) return 0;
+  return o_.filter_room ? shed_by_room_[c.room] : shed_events_;
+}
+
+uint64_t Bench::Lost() const {
+  uint64_t shed = 0;
+  for (const Client& c : clients_) shed += ShedFor(c);
+  return expected_total_ - shed - counters_.delivered;
+}
+
 std::string Ms(int64_t ns) { return Format("%.3f", static_cast<double>(ns) / 1e6); }
 
 void Bench::ReportLoad() {
   const double interval_s = static_cast<double>(end_ns_ - t0_) / 1e9;
   const double send_s = std::max(1e-9, static_cast<double>(send_end_ns_ - t0_) / 1e9);
   const double delivery_s = std::max(o_.seconds, static_cast<double>(last_delivery_ns_ - t0_) / 1e9);
-  const uint64_t lost = expected_total_ - counters_.delivered;
+  const uint64_t lost = Lost();
   const uint32_t stalled_closed = static_cast<uint32_t>(o_.stalled) - stalled_open_;
   const double deliveries_per_s = counters_.delivered == 0 ? 0 : static_cast<double>(counters_.delivered) / delivery_s;
   const double bench_cpu_pct = 100.0 * static_cast<double>(bench_cpu_send_ns_) / 1e9 / send_s;
@@ -1501,6 +1564,22 @@ void Bench::ReportLoad() {
   }
   const bool valid = invalid.empty();
   const auto p = [&](double q) { return histogram_.Percentile(q); };
+  // --overload: the clients the server kept open to the end.
+  LatencyHistogram kept;
+  uint64_t kept_clients = 0;
+  uint64_t kept_lost = 0;
+  for (const Client& c : clients_) {
+    if (!c.latency || c.state == ClientState::kClosed) continue;
+    ++kept_clients;
+    kept_lost += c.expected - ShedFor(c) - c.received;
+    kept.Merge(*c.latency);
+  }
+  const std::string kept_json =
+      !o_.overload ? std::string()
+                   : Format(",\"shed_at_publisher\":%" PRIu64 ",\"kept\":{\"clients\":%" PRIu64 ",\"lost\":%" PRIu64
+                            ",\"latency_ms\":{\"p50\":%s,\"p99\":%s,\"max\":%s}}",
+                            shed_events_, kept_clients, kept_lost, Ms(kept.Percentile(0.5)).c_str(), Ms(kept.Percentile(0.99)).c_str(),
+                            Ms(kept.max()).c_str());
 
   if (o_.json) {
     std::string reasons = "[";
@@ -1520,7 +1599,7 @@ void Bench::ReportLoad() {
         "\"server_cpu_ns_per_delivery\":%.0f,\"server_cpu_pct\":%.1f,\"server_rss_kb\":%" PRId64
         ",\"bench_cpu_pct\":%.1f,\"bench_cpu_max_1s_pct\":%.1f,\"cpu_busy_pct\":{\"server_cpu\":%.1f,\"bench_cpu\":%.1f},"
         "\"generator_lag_max_ms\":%s,\"stdin_backlog_max_bytes\":%zu,\"setup_s\":%.2f,\"measured_s\":%.3f,"
-        "\"valid\":%s,\"reason\":%s,\"invalid_reasons\":%s,\"warnings\":%s,\"first_problem\":%s}\n",
+        "\"valid\":%s,\"reason\":%s,\"invalid_reasons\":%s,\"warnings\":%s,\"first_problem\":%s%s}\n",
         JsonString(o_.label).c_str(), o_.tls ? "true" : "false", JsonString(o_.server_cmd).c_str(), o_.clients,
         o_.rate, o_.seconds, o_.filter_room ? "room" : "all", o_.rooms, o_.payload, total_events_, expected_total_, counters_.delivered,
         lost, counters_.duplicated, counters_.reordered, counters_.misdelivered, counters_.unexpected_messages,
@@ -1532,7 +1611,7 @@ void Bench::ReportLoad() {
         bench_cpu_max_1s_pct_, cpu_busy_pct_[0], cpu_busy_pct_[1], Ms(generator_lag_max_ns_).c_str(), stdin_backlog_max_,
         static_cast<double>(setup_ns_) / 1e9, interval_s, valid ? "true" : "false",
         JsonString(valid ? "" : invalid.front()).c_str(), reasons.c_str(), warnings.c_str(),
-        JsonString(first_problem_).c_str());
+        JsonString(first_problem_).c_str(), kept_json.c_str());
   } else {
     std::printf("eventbus-bench%s%s: %d %sclients, %g events/s for %g s, filter %s%s, %d-byte events\n",
                 o_.label.empty() ? "" : " ", o_.label.c_str(), o_.clients, o_.tls ? "TLS " : "", o_.rate, o_.seconds,
@@ -1546,6 +1625,12 @@ void Bench::ReportLoad() {
       std::printf("  stalled    %d of the %d clients stopped reading when the events started (not counted above); "
                   "the server closed %u of them\n",
                   o_.stalled, o_.clients, stalled_closed);
+    }
+    if (o_.overload) {
+      std::printf("  overload   %" PRIu64 " events shed at the publisher; %" PRIu64
+                  " clients open to the end: lost %" PRIu64 ", latency ms p50 %s  p99 %s  max %s\n",
+                  shed_events_, kept_clients, kept_lost, Ms(kept.Percentile(0.5)).c_str(), Ms(kept.Percentile(0.99)).c_str(),
+                  Ms(kept.max()).c_str());
     }
     std::printf("  rate       %.0f deliveries/s (offered %.0f)\n", deliveries_per_s,
                 static_cast<double>(expected_total_) / o_.seconds);

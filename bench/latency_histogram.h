@@ -30,6 +30,17 @@ class LatencyHistogram {
     ++counts_[Index(static_cast<uint64_t>(ns))];
   }
 
+  // Adds every record of `other`, as if recorded here.
+  void Merge(const LatencyHistogram& other) {
+    if (other.count_ == 0) return;
+    if (count_ == 0 || other.min_ < min_) min_ = other.min_;
+    if (count_ == 0 || other.max_ > max_) max_ = other.max_;
+    count_ += other.count_;
+    below_min_ += other.below_min_;
+    above_max_ += other.above_max_;
+    for (int i = 0; i < kBuckets; ++i) counts_[i] += other.counts_[i];
+  }
+
   uint64_t count() const { return count_; }
   int64_t max() const { return max_; }
   int64_t min() const { return min_; }

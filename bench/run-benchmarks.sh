@@ -11,8 +11,8 @@
 #   --seconds S       length of each load run (default 10)
 #   --idle-seconds S  length of the idle hold (default 10)
 #   --stalled-seconds S  length of each run of the stalled row (default 60)
-#   --rows LIST       comma-separated subset of: fanout100,fanout1000,saturation,rooms,idle,stalled
-#                     (default all)
+#   --rows LIST       comma-separated subset of: fanout100,fanout1000,saturation,rooms,idle,stalled,
+#                     tls,overload,compression (default all)
 #   --servers LIST    comma-separated subset of: ours,baseline,ideal (default all)
 #   --saturation-rates LIST   event rates of the saturation row (default 2000,3000,4000)
 #   --idle-clients N  connections of the idle row (default 19000)
@@ -21,6 +21,8 @@
 #   --plot            also run gnuplot on the table: docs/benchmarks.png
 #   --durable-log DIR  run ours with the durable log on in DIR (emptied before each run), fsync per
 #                     --durable-log-fsync (always|interval|never, default interval)
+#   --overload-rates PLAIN,TLS  event rates of the overload row, about twice what 1000 plain and 1000 TLS
+#                     clients saturate at here (default 6000,2000)
 #
 # Rows (every event line 512 bytes, but in the stalled row):
 #   fanout100    100 clients, filter {}, 1000 events/s
@@ -32,6 +34,17 @@
 #                bytes: ours with 1000 clients of which 0, then 100, stall, and 100 stalled again with
 #                max_queue_bytes = 1 MiB; then ours and baseline with 100 clients of which 0, then 10, stall
 #                (the baseline cannot serve 1000 clients at this load). Ideal: not applicable. Not plotted.
+#   tls          ours over wss:// beside ours over ws://, and the ideal loop in both modes: 100 clients at
+#                1000 events/s, 1000 clients at 500 and 1000 events/s, and 1000 TLS clients at 2000 events/s
+#                (saturation). A P-256 certificate is made for the run. Baseline: no TLS. Not plotted.
+#   overload     ours, 1000 clients offered --overload-rates for --seconds, plain then TLS, with
+#                eventbus-bench --overload (the publisher drops what the server's stdin does not take, as the
+#                bridge's relay does; clients the server cuts are counted; the others' latency is reported
+#                as "kept") and /metrics scraped every second for the I/O thread's lateness
+#                histogram (its last scrape is added to the JSON line as "io_thread_lateness"). Not plotted.
+#   compression  ours, 1000 clients at 1000 events/s with the Matrix spec corpus as payloads
+#                (tests/data/matrix-spec-room-events.jsonl), without then with permessage-deflate; then
+#                1000 idle subscribed connections, without then with. Not plotted.
 # Server logs and the bench's stderr go to <out>.d/*.log. The machine should be otherwise idle: every run
 # reports the CPU other processes took ("warnings"), and a run where the load generator saturated its own
 # core is marked "valid": false.
@@ -44,7 +57,7 @@ out=$root/build/bench/results-$run_id.jsonl
 seconds=10
 idle_seconds=10
 stalled_seconds=60
-rows=fanout100,fanout1000,saturation,rooms,idle,stalled
+rows=fanout100,fanout1000,saturation,rooms,idle,stalled,tls,overload,compression
 servers=ours,baseline,ideal
 saturation_rates=2000,3000,4000
 idle_clients=19000
@@ -52,6 +65,7 @@ plot=0
 wait_quiet=0
 durable_log=
 durable_log_fsync=interval
+overload_rates=6000,2000
 
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -68,6 +82,7 @@ while [[ $# -gt 0 ]]; do
     --plot) plot=1; shift ;;
     --durable-log) durable_log=$2; shift 2 ;;
     --durable-log-fsync) durable_log_fsync=$2; shift 2 ;;
+    --overload-rates) overload_rates=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "run-benchmarks.sh: unknown option $1 (--help)" >&2; exit 2 ;;
   esac
@@ -131,15 +146,15 @@ bench() {
   echo "   $(summary "$line")" >&2
 }
 
-# ideal CLIENTS RATE: the calibration loop, its two human lines turned into the same JSON fields.
+# ideal CLIENTS RATE [--tls]: the calibration loop, its two human lines turned into the same JSON fields.
 ideal() {
-  local clients=$1 rate=$2 text="" port
+  local clients=$1 rate=$2 text="" port tls=${3:-}
   local log="$logs/$row-ideal-$(date +%H%M%S).log"
   quiet
-  echo "== $row ideal: $clients clients, $rate events/s, $seconds s" >&2
+  echo "== $row ideal: $clients clients, $rate events/s, $seconds s $tls" >&2
   for attempt in 1 2 3 4 5; do
     port=$((20000 + RANDOM % 10000))
-    if text=$("$bin/ideal-fanout" "$clients" "$rate" "$seconds" "$port" 2>>"$log"); then break; fi
+    if text=$("$bin/ideal-fanout" "$clients" "$rate" "$seconds" "$port" $tls 2>>"$log"); then break; fi
     text=""
   done
   echo "$text" >> "$log"
@@ -148,7 +163,8 @@ ideal() {
   client=$(grep 'client: delivered' <<<"$text")
   server=$(grep '^N=' <<<"$text")
   local line
-  line=$(awk -v c="$client" -v s="$server" -v n="$clients" -v r="$rate" -v secs="$seconds" 'BEGIN {
+  line=$(awk -v c="$client" -v s="$server" -v n="$clients" -v r="$rate" -v secs="$seconds" \
+    -v t="$([[ $tls == --tls ]] && echo true || echo false)" 'BEGIN {
     split(c, w, /[ \/|]+/)
     for (i = 1; i in w; i++) {
       if (w[i] == "delivered") { got = w[i+1]; expect = w[i+2] }
@@ -157,7 +173,7 @@ ideal() {
     }
     match(s, /server cpu [0-9.]+ ns\/delivery/); cpu = substr(s, RSTART + 11, RLENGTH - 23)
     match(s, /util [0-9.]+%/); util = substr(s, RSTART + 5, RLENGTH - 6)
-    printf "{\"label\":\"ideal\",\"mode\":\"load\",\"clients\":%d,\"rate\":%s,\"seconds\":%s,\"filter\":\"all\",", n, r, secs
+    printf "{\"label\":\"ideal\",\"mode\":\"load\",\"tls\":%s,\"clients\":%d,\"rate\":%s,\"seconds\":%s,\"filter\":\"all\",", t, n, r, secs
     printf "\"rooms\":1,\"payload\":512,\"expected\":%d,\"delivered\":%d,\"lost\":%d,", expect, got, expect - got
     printf "\"deliveries_per_s\":%.0f,\"offered_deliveries_per_s\":%.0f,", got / secs, expect / secs
     printf "\"latency_ms\":{\"p50\":%s,\"p90\":%s,\"p99\":%s,\"p999\":%s,\"max\":%s},", p50, p90, p99, p999, max
@@ -233,7 +249,75 @@ if has "$rows" stalled; then
   done
 fi
 
-# The table bench/plot.gp draws: filter-all load runs (the stalled row's aside), one block per server, by
+if has "$rows" tls; then
+  tls_dir=$(mktemp -d)
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj /CN=localhost \
+    -keyout "$tls_dir/key.pem" -out "$tls_dir/cert.pem" 2>/dev/null
+  tls_set="--set 'tls_cert_file=$tls_dir/cert.pem' --set 'tls_key_file=$tls_dir/key.pem'"
+  for load in 100:1000 1000:500 1000:1000 1000:2000; do
+    row=tls-${load/:/x}
+    clients=${load%:*} rate=${load#*:}
+    if has "$servers" ours; then
+      [[ $rate != 2000 ]] && bench ours --clients "$clients" --rate "$rate" --seconds "$seconds" --payload 512
+      ours_set=$tls_set
+      bench ours --tls --clients "$clients" --rate "$rate" --seconds "$seconds" --payload 512
+      ours_set=
+    fi
+    if has "$servers" ideal; then
+      [[ $rate != 2000 ]] && ideal "$clients" "$rate"
+      ideal "$clients" "$rate" --tls
+    fi
+  done
+fi
+if has "$rows" overload && has "$servers" ours; then
+  # /metrics is scraped every second into a file; the last scrape before the server exits is kept.
+  overload_tls_dir=$(mktemp -d)
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj /CN=localhost \
+    -keyout "$overload_tls_dir/key.pem" -out "$overload_tls_dir/cert.pem" 2>/dev/null
+  for mode in plain tls; do
+    row=overload-$mode
+    rate=${overload_rates%,*}
+    [[ $mode == tls ]] && rate=${overload_rates#*,}
+    metrics_port=$((30000 + RANDOM % 10000))
+    ours_set="--set metrics_addr=127.0.0.1:$metrics_port"
+    tls_flag=
+    if [[ $mode == tls ]]; then
+      ours_set+=" --set 'tls_cert_file=$overload_tls_dir/cert.pem' --set 'tls_key_file=$overload_tls_dir/key.pem'"
+      tls_flag=--tls
+    fi
+    scrape=$logs/$row-metrics.txt
+    : > "$scrape"
+    ( while true; do
+        python3 -c 'import sys, urllib.request
+sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())' \
+          "http://127.0.0.1:$metrics_port/metrics" > "$scrape.new" 2>/dev/null && mv "$scrape.new" "$scrape"
+        sleep 1
+      done ) &
+    scraper=$!
+    before=$(wc -l < "$out")
+    bench ours $tls_flag --overload --clients 1000 --rate "$rate" --seconds "$seconds" --payload 512
+    kill "$scraper" 2>/dev/null; wait "$scraper" 2>/dev/null || true
+    ours_set=
+    # The lateness histogram's buckets, {"0.001":N,...,"+Inf":N}, added to the run's JSON line.
+    lateness=$(sed -nE 's/^armorclaw_eventbus_io_thread_lateness_seconds_bucket\{le="([^"]+)"\} ([0-9]+)$/"\1":\2/p' "$scrape" |
+               paste -sd, -)
+    if (( $(wc -l < "$out") > before )) && [[ -n $lateness ]]; then
+      sed -i "\$s/}\$/,\"io_thread_lateness\":{$lateness}}/" "$out"
+      echo "   I/O thread lateness (cumulative per bucket, seconds): $lateness" >&2
+    fi
+  done
+fi
+if has "$rows" compression && has "$servers" ours; then
+  row=compression
+  corpus=$root/tests/data/matrix-spec-room-events.jsonl
+  bench ours --clients 1000 --rate 1000 --seconds "$seconds" --corpus "$corpus"
+  bench ours --clients 1000 --rate 1000 --seconds "$seconds" --corpus "$corpus" --compression
+  row=compression-idle
+  bench ours --idle --clients 1000 --seconds "$idle_seconds"
+  bench ours --idle --clients 1000 --seconds "$idle_seconds" --compression
+fi
+
+# The table bench/plot.gp draws: filter-all load runs (the stalled, tls, overload and compression rows aside), one block per server, by
 # offered load.
 # Columns: server row clients rate deliveries_per_s p99_ms lost valid
 {
@@ -241,7 +325,7 @@ fi
     echo "# $s"
     # awk, not grep: a server without such runs (--servers, --rows) is an empty block, not a failed pipeline
     # that set -e would end the script on.
-    awk -v label="\"label\":\"$s\"" 'index($0, label) && /"mode":"load"/ && /"filter":"all"/ && !/"row":"stalled"/' \
+    awk -v label="\"label\":\"$s\"" 'index($0, label) && /"mode":"load"/ && /"filter":"all"/ && !/"row":"(stalled|tls|overload|compression)/' \
       "$out" |
       sed -E 's/.*"row":"([^"]*)".*"clients":([0-9]+),"rate":([0-9.e+]+).*"lost":([0-9]+).*"deliveries_per_s":([0-9.]+).*"p99":([0-9.]+).*"valid":(true|false).*/\1 \2 \3 \5 \6 \4 \7/' |
       awk -v s="$s" '{ print $2 * $3, s, $0 }' | sort -k1,1g | cut -d' ' -f2-

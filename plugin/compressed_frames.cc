@@ -60,7 +60,10 @@ std::string_view CompressedFrames::Wire(std::string_view message, std::string_vi
                                         MessageDeflater& deflater) {
   if (!frames_) frames_ = std::make_unique<BySize>();
   std::optional<std::string>& frame = frames_->at(static_cast<size_t>(window_bits - kMinWindowBits));
-  if (!frame) frame = deflater.Frame(message, window_bits);
+  if (!frame) {
+    frame = deflater.Frame(message, window_bits);
+    bytes_ += frame->size();
+  }
   return frame->empty() ? plain_wire : std::string_view(*frame);
 }
 

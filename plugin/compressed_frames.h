@@ -55,11 +55,14 @@ class CompressedFrames {
   // compressing does not pay.
   std::string_view Wire(std::string_view message, std::string_view plain_wire, int window_bits,
                         MessageDeflater& deflater);
+  // The bytes of the frames built so far: what a retained event holds beyond its plain frame.
+  size_t bytes() const { return bytes_; }
 
  private:
   // Allocated when the event first goes to a compressing receiver; an empty frame stands for "plain".
   using BySize = std::array<std::optional<std::string>, kMaxWindowBits - kMinWindowBits + 1>;
   std::unique_ptr<BySize> frames_;
+  size_t bytes_ = 0;
 };
 
 }  // namespace armorclaw::eventbus

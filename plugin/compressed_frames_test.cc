@@ -89,8 +89,11 @@ TEST(CompressedFramesTest, EveryReceiverOfAWindowSizeSharesOneFrame) {
   const std::string_view small_window = frames.Wire(message, plain, 9, deflater);
   EXPECT_EQ(InflateMessage(ParseServerFrame(small_window).payload, 9), message);
   EXPECT_EQ(frames.Wire("short", plain, 15, deflater).data(), first.data()) << "kept, not rebuilt";
+  // What the history counts for them (RetainedEvents::BytesOf): each frame built, once.
+  EXPECT_EQ(frames.bytes(), first.size() + small_window.size());
   CompressedFrames short_message;
   EXPECT_EQ(short_message.Wire("short", plain, 15, deflater), plain);
+  EXPECT_EQ(short_message.bytes(), 0u) << "plain: nothing of its own";
 }
 
 }  // namespace

@@ -104,6 +104,10 @@ struct Counters {
                                   2'500'000'000, 10'000'000'000}};
   // Bytes the kernel took in one writev of a connection's batch (every writev that took any).
   Histogram write_batch_bytes{{64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304}};
+  // How late the I/O thread ran each heartbeat (plugin/metrics/heartbeat.h): how long work that became
+  // ready waited for the thread.
+  Histogram io_thread_lateness_ns{{1'000'000, 5'000'000, 10'000'000, 25'000'000, 50'000'000, 100'000'000,
+                                   250'000'000, 500'000'000, 1'000'000'000, 2'500'000'000, 10'000'000'000}};
 
   // Every counter, plus the figures kept elsewhere that are passed in, read once. max_subscribers and
   // websocket_enabled (the configured values) and active_subscribers (= subscriptions_active) are there under

@@ -39,7 +39,7 @@ void IngestQueue::Wake() {
   }
 }
 
-void IngestQueue::Drain(std::vector<EventPtr>& out, DrainLimit limit) {
+bool IngestQueue::Drain(std::vector<EventPtr>& out, DrainLimit limit) {
   bool more = false;
   {
     std::lock_guard lock(mutex_);
@@ -47,6 +47,7 @@ void IngestQueue::Drain(std::vector<EventPtr>& out, DrainLimit limit) {
     more = drain_pending_ = MoveSliceTo(waiting_, limit, out);
   }
   if (more) Wake();
+  return more;
 }
 
 bool MoveSliceTo(std::vector<EventPtr>& from, DrainLimit limit, std::vector<EventPtr>& out) {

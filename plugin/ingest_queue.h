@@ -43,8 +43,8 @@ class IngestQueue {
 
   // Consumer side: moves the waiting events, in sequence order, to the end of `out`, as many as `limit`
   // allows. When some are left, the drain stays pending and `wake` is called again (from this thread), so
-  // that the consumer comes back for the rest after whatever else it has to do.
-  void Drain(std::vector<EventPtr>& out, DrainLimit limit = {});
+  // that the consumer comes back for the rest after whatever else it has to do; returns whether some are.
+  bool Drain(std::vector<EventPtr>& out, DrainLimit limit = {});
 
   // Push refuses with kClosed until Open and after Close.
   void Open();

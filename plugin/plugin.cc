@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <exception>
 #include <future>
 #include <stdexcept>
@@ -26,12 +27,22 @@ namespace asio = boost::asio;
 
 namespace {
 
-// What the I/O thread dispatches in one handler. Small enough that a burst never holds the thread for long
-// (a socket completion, a subscribe or a ping waits at most one slice: about a millisecond of dispatch) and
-// that max_total_queue_bytes is checked often (it is overshot by at most a slice's frames per connection);
-// large enough that the per-slice costs (a flush of every dirty connection, one post) stay small beside
-// the dispatch itself.
+// What the I/O thread dispatches in one handler: small enough that a burst never holds the thread for long
+// (a socket completion, a subscribe or a ping waits at most one slice, or one part of a flush), and that
+// max_total_queue_bytes is checked often. A slice's cost is its deliveries, not its events (with 1000
+// subscriptions an event is a thousand frames queued), so its events shrink as subscriptions grow:
+// kDeliveriesPerSlice is a few milliseconds of queueing. Sending is not per slice: a backlog is flushed
+// once kFlushEvery events were queued (or none waits), because a connection's writev costs nearly as much
+// for one frame as for many (docs/benchmarks.md, "Overload").
 constexpr DrainLimit kDispatchSlice{.events = 256, .bytes = size_t{1} << 20};
+constexpr size_t kDeliveriesPerSlice = 65536;
+constexpr size_t kFlushEvery = 256;
+
+DrainLimit DispatchSlice(size_t subscriptions) {
+  DrainLimit limit = kDispatchSlice;
+  limit.events = std::clamp<size_t>(kDeliveriesPerSlice / std::max<size_t>(subscriptions, 1), 1, kDispatchSlice.events);
+  return limit;
+}
 
 // Blocks every signal in the calling thread for its lifetime, whatever happens, so that a thread started
 // meanwhile inherits the full mask (the host's handlers, Go's among them, never run on our thread) and the
@@ -157,6 +168,7 @@ Plugin::Plugin(HostLog log, Config config, std::string epoch, Authentication aut
   // Write before deliver: a batch reaches the I/O thread only once the writer has logged it.
   log_writer_ = std::make_unique<LogWriter>(
       *durable_log_, queue_, config_.durable_log_fsync, config_.durable_log_fsync_interval,
+      static_cast<size_t>(ingest_queue_events_),
       [this] { asio::post(io_, [this] { DrainIngest(); }); }, log_, counters_);
 }
 
@@ -364,18 +376,30 @@ absl::Status Plugin::Publish(std::string_view event_json) {
 }
 
 void Plugin::DrainIngest() {
+  // A flush not over yet (Server::Flush sends in parts) goes first: the drain stays pending and comes back
+  // behind the flush's next part, so a backlog never queues faster than it is sent.
+  if (server_ && server_->flushing()) {
+    try {
+      asio::post(io_, [this] { DrainIngest(); });
+      return;
+    } catch (...) {
+      // Nothing can come back later: this slice is dispatched now, into the flush still going on.
+    }
+  }
   // Cleared even when a handler fails half-way, so that no event is sent twice.
   const auto clear = absl::MakeCleanup([this] { drained_.clear(); });
   // One slice per handler: when more wait, the drain posts itself again (IngestQueue::Drain,
   // LogWriter::Drain), behind the socket completions and requests already ready.
-  if (log_writer_) {
-    log_writer_->Drain(drained_, kDispatchSlice);
-  } else {
-    queue_.Drain(drained_, kDispatchSlice);
-  }
+  const DrainLimit slice = DispatchSlice(counters_.subscriptions_active.load(std::memory_order_relaxed));
+  const bool more = log_writer_ ? log_writer_->Drain(drained_, slice) : queue_.Drain(drained_, slice);
   if (!server_) return;
+  unflushed_events_ += drained_.size();
   server_->Publish(drained_);
   counters_.deliveries.store(server_->deliveries(), std::memory_order_relaxed);
+  if (!more || unflushed_events_ >= kFlushEvery) {
+    unflushed_events_ = 0;
+    server_->Flush();
+  }
 }
 
 void Plugin::StopLogWriter() {
@@ -399,7 +423,8 @@ StatsSnapshot Plugin::Snapshot() const {
 std::string Plugin::Stats() const { return StatsJson(Snapshot()); }
 
 std::string Plugin::Metrics() const {
-  return WriteExposition(Snapshot(), counters_.publish_to_socket_ns.Read(), counters_.write_batch_bytes.Read());
+  return WriteExposition(Snapshot(), counters_.publish_to_socket_ns.Read(), counters_.write_batch_bytes.Read(),
+                         counters_.io_thread_lateness_ns.Read());
 }
 
 }  // namespace armorclaw::eventbus

@@ -112,6 +112,7 @@ class Plugin {
   absl::Duration grace_;  // Written by stop before it cancels shutdown_signal_; read by its handler.
   IngestQueue queue_;
   std::vector<EventPtr> drained_;  // I/O thread only; kept to reuse its capacity.
+  size_t unflushed_events_ = 0;    // I/O thread only: dispatched since the last Server::Flush.
   std::unique_ptr<Server> server_;  // Null when websocket_enabled is false. Kept until destruction.
   // The durable log and the thread that writes it between the queue and the I/O thread (all three null or
   // not started when enable_durable_log is false). Declared after queue_, which they use.
@@ -120,7 +121,7 @@ class Plugin {
   std::thread log_writer_thread_;
   std::atomic<State> state_{State::kCreated};
   std::thread io_thread_;
-  Heartbeat heartbeat_{io_};
+  Heartbeat heartbeat_{io_, counters_.io_thread_lateness_ns};
   std::unique_ptr<OperatorServer> operator_server_;  // Null unless metrics_addr is set and running.
   std::thread operator_thread_;
 };

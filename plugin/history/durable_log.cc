@@ -365,8 +365,7 @@ absl::Status DurableLog::Sync() {
   return absl::OkStatus();
 }
 
-absl::Status DurableLog::Read(uint64_t from, uint64_t to, size_t limit,
-                              const std::function<void(LogRecord&&)>& visit) const {
+absl::Status DurableLog::Read(uint64_t from, uint64_t to, const std::function<bool(LogRecord&&)>& visit) const {
   const State& state = *state_;
   std::vector<uint64_t> firsts;
   {
@@ -377,16 +376,15 @@ absl::Status DurableLog::Read(uint64_t from, uint64_t to, size_t limit,
     firsts.reserve(state.segments.size());
     for (const Segment& segment : state.segments) firsts.push_back(segment.first_offset);
   }
-  if (limit == 0 || from > to) return absl::OkStatus();
+  if (from > to) return absl::OkStatus();
   if (firsts.empty() || from < firsts.front()) {
     return absl::NotFoundError(absl::StrCat("durable log \"", state.options.dir, "\": offset ", from,
                                             " is no longer held (oldest ", firsts.empty() ? 0 : firsts.front(),
                                             ")"));
   }
   size_t index = static_cast<size_t>(std::upper_bound(firsts.begin(), firsts.end(), from) - firsts.begin()) - 1;
-  size_t visited = 0;
   uint64_t next_offset = firsts[index];
-  for (; index < firsts.size() && next_offset <= to && visited < limit; ++index) {
+  for (; index < firsts.size() && next_offset <= to; ++index) {
     const std::string path = state.SegmentPath(firsts[index]);
     if (firsts[index] != next_offset) {
       return absl::DataLossError(absl::StrCat("durable log \"", path, "\": starts at offset ", firsts[index],
@@ -397,7 +395,7 @@ absl::Status DurableLog::Read(uint64_t from, uint64_t to, size_t limit,
     struct stat status;
     if (::fstat(fd.get(), &status) != 0) return FileError(path, "cannot stat");
     SegmentReader reader(fd.get(), static_cast<uint64_t>(status.st_size));
-    while (next_offset <= to && visited < limit && !reader.AtEnd()) {
+    while (next_offset <= to && !reader.AtEnd()) {
       const uint64_t at = reader.position();
       absl::StatusOr<LogFrame> frame = reader.Next();
       if (!frame.ok()) return NameFile(path, frame.status());
@@ -418,12 +416,11 @@ absl::Status DurableLog::Read(uint64_t from, uint64_t to, size_t limit,
         return absl::DataLossError(absl::StrCat("durable log \"", path, "\": record at byte ", at, " has offset ",
                                                 record->offset, " where ", next_offset, " was due"));
       }
-      visit(*std::move(record));
-      ++visited;
       ++next_offset;
+      if (!visit(*std::move(record))) return absl::OkStatus();
     }
   }
-  if (next_offset <= to && visited < limit) {
+  if (next_offset <= to) {
     return absl::DataLossError(absl::StrCat("durable log \"", state.options.dir, "\": ends at offset ",
                                             next_offset - 1, " where ", to, " was held"));
   }

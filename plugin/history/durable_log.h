@@ -85,9 +85,10 @@ class DurableLog {
   // fdatasync of the segment being written (and of the directory after a rotation).
   absl::Status Sync();
 
-  // Calls `visit` for each record with from <= offset <= to, in order, at most `limit` of them. Fails on a
-  // CRC mismatch, a malformed record or a missing segment, naming the file.
-  absl::Status Read(uint64_t from, uint64_t to, size_t limit, const std::function<void(LogRecord&&)>& visit) const;
+  // Calls `visit` for each record with from <= offset <= to, in order, until it returns false: the records
+  // after that one are not read from disk at all (a caller that has what it needs pays for no more). Fails
+  // on a CRC mismatch, a malformed record or a missing segment met before then, naming the file.
+  absl::Status Read(uint64_t from, uint64_t to, const std::function<bool(LogRecord&&)>& visit) const;
 
  private:
   struct State;

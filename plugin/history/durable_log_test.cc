@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -82,9 +83,13 @@ class DurableLogTest : public ::testing::Test {
     return log->epoch();
   }
 
-  static std::vector<LogRecord> Read(const DurableLog& log, uint64_t from, uint64_t to, size_t limit = 1000000) {
+  // The records from..to, or only the first `limit` of them (the visitor stops the read).
+  static std::vector<LogRecord> Read(const DurableLog& log, uint64_t from, uint64_t to, size_t limit = SIZE_MAX) {
     std::vector<LogRecord> records;
-    const absl::Status status = log.Read(from, to, limit, [&](LogRecord&& record) { records.push_back(record); });
+    const absl::Status status = log.Read(from, to, [&](LogRecord&& record) {
+      records.push_back(record);
+      return records.size() < limit;
+    });
     EXPECT_TRUE(status.ok()) << status;
     return records;
   }
@@ -146,7 +151,7 @@ TEST_F(DurableLogTest, RecordsReadBackByteForByteInRanges) {
   ExpectReadsBack(*log, 1, 10);
   EXPECT_EQ(Read(*log, 1, 1)[0].type, type);
   ExpectReadsBack(*log, 4, 7);
-  // A limit, and a range past the end (only what was appended).
+  // A visitor that stops after two, and a range past the end (only what was appended).
   std::vector<LogRecord> limited = Read(*log, 3, 10, 2);
   ASSERT_EQ(limited.size(), 2u);
   EXPECT_EQ(limited[1].offset, 4u);
@@ -309,13 +314,47 @@ TEST_F(DurableLogTest, ReadFailsOnADamagedRecordNamingTheFileAndByte) {
     test.damage(segment, third);
     WriteFile(SegmentPath(1), segment);
     std::vector<uint64_t> seen;
-    const absl::Status status = log->Read(1, 4, 10, [&](LogRecord&& record) { seen.push_back(record.offset); });
+    const absl::Status status = log->Read(1, 4, [&](LogRecord&& record) {
+      seen.push_back(record.offset);
+      return true;
+    });
     EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
     EXPECT_THAT(status.message(), HasSubstr(absl::StrCat("durable log \"", SegmentPath(1).string(),
                                                          "\": record at byte ", third)));
     EXPECT_THAT(status.message(), HasSubstr(test.what));
     EXPECT_THAT(seen, ElementsAre(1, 2));
   }
+}
+
+// A visitor that returns false ends the read there: what lies after it is not read, so damage there (a
+// corrupt record in the same segment, a segment gone) does not fail it.
+TEST_F(DurableLogTest, ReadStopsAtTheVisitorsFalseAndReadsNothingAfter) {
+  options_.max_segment_bytes = 400;  // Three records a segment: 1-3, 4-6, 7-9.
+  auto log = Open();
+  ASSERT_NE(log, nullptr);
+  ASSERT_TRUE(Append(*log, 1, 9).ok());
+  ASSERT_TRUE(log->Sync().ok());
+  std::string segment = ReadFile(SegmentPath(4));
+  const size_t record_bytes = segment.size() / 3;
+  segment[record_bytes + record_bytes / 2] ^= 0x01;  // Record 5's CRC no longer matches.
+  WriteFile(SegmentPath(4), segment);
+  fs::remove(SegmentPath(7));
+  std::vector<uint64_t> seen;
+  const absl::Status stopped = log->Read(2, 9, [&](LogRecord&& record) {
+    seen.push_back(record.offset);
+    return record.offset < 4;
+  });
+  EXPECT_TRUE(stopped.ok()) << stopped;
+  EXPECT_THAT(seen, ElementsAre(2, 3, 4));
+  // The damage is there for a read that goes on.
+  seen.clear();
+  const absl::Status damaged = log->Read(2, 9, [&](LogRecord&& record) {
+    seen.push_back(record.offset);
+    return true;
+  });
+  EXPECT_EQ(damaged.code(), absl::StatusCode::kDataLoss) << damaged;
+  EXPECT_THAT(damaged.message(), HasSubstr(SegmentPath(4).string()));
+  EXPECT_THAT(seen, ElementsAre(2, 3, 4));
 }
 
 TEST_F(DurableLogTest, SegmentsRotateBeforeARecordWouldPassTheLimit) {
@@ -364,7 +403,7 @@ TEST_F(DurableLogTest, RetentionDeletesOnlyWholeOldestSegments) {
   EXPECT_EQ(log->first_offset(), 16u);
   EXPECT_EQ(log->bytes(), fs::file_size(SegmentPath(16)) + fs::file_size(SegmentPath(19)));
   ExpectReadsBack(*log, 16, 20);
-  const absl::Status gone = log->Read(1, 20, 100, [](LogRecord&&) {});
+  const absl::Status gone = log->Read(1, 20, [](LogRecord&&) { return true; });
   EXPECT_EQ(gone.code(), absl::StatusCode::kNotFound) << gone;
   EXPECT_THAT(gone.message(), HasSubstr("offset 1 is no longer held (oldest 16)"));
 
@@ -387,7 +426,7 @@ TEST_F(DurableLogTest, ReadOfASegmentDeletedUnderItFailsNotFound) {
   ASSERT_TRUE(Append(*log, 1, 9).ok());
   ASSERT_TRUE(log->Sync().ok());
   fs::remove(SegmentPath(4));  // As retention would between a Read's look at the list and its open.
-  const absl::Status status = log->Read(5, 9, 100, [](LogRecord&&) {});
+  const absl::Status status = log->Read(5, 9, [](LogRecord&&) { return true; });
   EXPECT_EQ(status.code(), absl::StatusCode::kNotFound) << status;
   EXPECT_THAT(status.message(), HasSubstr(SegmentPath(4).string()));
   ExpectReadsBack(*log, 7, 9);
@@ -486,9 +525,10 @@ TEST_F(DurableLogThreadedTest, ReadsWhileAnotherThreadAppends) {
       const uint64_t last = log->last_offset();
       if (last == 0) continue;
       std::vector<uint64_t> offsets;
-      const absl::Status status = log->Read(first, last, kRecords, [&](LogRecord&& record) {
+      const absl::Status status = log->Read(first, last, [&](LogRecord&& record) {
         if (record.payload != PayloadOf(record.offset)) ADD_FAILURE() << "payload of " << record.offset;
         offsets.push_back(record.offset);
+        return true;
       });
       if (status.code() == absl::StatusCode::kNotFound && retention_bytes > 0) continue;
       ASSERT_TRUE(status.ok()) << status;

@@ -1,6 +1,7 @@
 #include "plugin/history/log_writer.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <exception>
 #include <utility>
 
@@ -9,11 +10,12 @@
 namespace armorclaw::eventbus {
 
 LogWriter::LogWriter(DurableLog& log, IngestQueue& queue, LogFsync fsync, absl::Duration fsync_interval,
-                     std::function<void()> ready, HostLog host_log, Counters& counters)
+                     size_t max_logged, std::function<void()> ready, HostLog host_log, Counters& counters)
     : log_(log),
       queue_(queue),
       fsync_(fsync),
       fsync_interval_(absl::ToChronoNanoseconds(fsync_interval)),
+      max_logged_(max_logged),
       ready_(std::move(ready)),
       host_log_(host_log),
       counters_(counters) {
@@ -49,8 +51,10 @@ void LogWriter::Run() {
     woken_ = false;
     lock.unlock();
     try {
-      // After stop was asked, the queue is closed: this drain takes the last of what was published.
-      queue_.Drain(batch_);
+      // After stop was asked, the queue is closed: this drain takes the last of what was published, room or
+      // not (the queue bounded it).
+      const size_t room = stopping ? SIZE_MAX : RoomForLogged();
+      if (room > 0) queue_.Drain(batch_, DrainLimit{.events = room});
       if (!batch_.empty()) WriteAndHandOver();
       // A graceful stop makes the tail durable too; "never" leaves it to the kernel even then.
       if (unsynced_ && (stopping || Clock::now() >= sync_due_)) Sync();
@@ -116,19 +120,30 @@ void LogWriter::NotifyReady() {
   }
 }
 
-void LogWriter::Drain(std::vector<EventPtr>& out, DrainLimit limit) {
+size_t LogWriter::RoomForLogged() {
+  std::lock_guard lock(logged_mutex_);
+  const size_t room = logged_.size() < max_logged_ ? max_logged_ - logged_.size() : 0;
+  waiting_for_room_ = room == 0;
+  return room;
+}
+
+bool LogWriter::Drain(std::vector<EventPtr>& out, DrainLimit limit) {
   bool more = false;
+  bool writer_waits = false;
   {
     std::lock_guard lock(logged_mutex_);
     // Still pending when events are left: no batch notifies a second drain while this one asks for the next.
     more = drain_pending_ = MoveSliceTo(logged_, limit, out);
+    writer_waits = std::exchange(waiting_for_room_, false);
   }
-  if (!more) return;
+  if (writer_waits) Wake();
+  if (!more) return false;
   try {
     NotifyReady();
   } catch (...) {
     // The slice taken is dispatched all the same; the rest goes with the writer's next batch.
   }
+  return true;
 }
 
 void LogWriter::Sync() {

@@ -32,8 +32,11 @@ class LogWriter {
   // `log` and `queue` outlive the writer. `ready` is called (on the writer thread) when logged events wait
   // and no Drain is pending; like the queue's wake, it must arrange for Drain to be called soon without
   // blocking. The batches logged meanwhile are taken together, so that the I/O thread dispatches (and
-  // writes to each socket) as much at once as it would without the log.
-  LogWriter(DurableLog& log, IngestQueue& queue, LogFsync fsync, absl::Duration fsync_interval,
+  // writes to each socket) as much at once as it would without the log. At most `max_logged` logged events
+  // wait for Drain (the queue's capacity): beyond that the writer takes nothing more from the queue until
+  // Drain makes room, so that the queue fills and publish answers busy, as it does without the log, and
+  // an I/O thread slower than the publishers never makes the writer hold an unbounded backlog.
+  LogWriter(DurableLog& log, IngestQueue& queue, LogFsync fsync, absl::Duration fsync_interval, size_t max_logged,
             std::function<void()> ready, HostLog host_log, Counters& counters);
 
   // Any thread, never blocks for long: events wait in the queue (the queue's wake).
@@ -46,8 +49,9 @@ class LogWriter {
   void Stop();
 
   // Consumer side (the I/O thread): moves the logged events, in sequence order, to the end of `out`, as
-  // many as `limit` allows. When some are left, `ready` is called again (from this thread) for the rest.
-  void Drain(std::vector<EventPtr>& out, DrainLimit limit = {});
+  // many as `limit` allows. When some are left, `ready` is called again (from this thread) for the rest;
+  // returns whether some are.
+  bool Drain(std::vector<EventPtr>& out, DrainLimit limit = {});
 
   // False once an append failed: the log holds nothing after it, so no replay may read from it. Any thread.
   bool healthy() const { return healthy_.load(std::memory_order_acquire); }
@@ -62,11 +66,14 @@ class LogWriter {
   void NotifyReady();
   void Sync();
   void RecordLogFigures();
+  // How many more events may be logged before Drain takes some; when none, Drain wakes the writer later.
+  size_t RoomForLogged();
 
   DurableLog& log_;
   IngestQueue& queue_;
   const LogFsync fsync_;
   const Clock::duration fsync_interval_;
+  const size_t max_logged_;
   const std::function<void()> ready_;
   const HostLog host_log_;
   Counters& counters_;
@@ -80,6 +87,7 @@ class LogWriter {
   std::mutex logged_mutex_;
   std::vector<EventPtr> logged_;  // Guarded by logged_mutex_: logged, waiting for Drain.
   bool drain_pending_ = false;    // Guarded by logged_mutex_.
+  bool waiting_for_room_ = false;  // Guarded by logged_mutex_: the writer found logged_ full.
 
   // Writer thread only.
   std::vector<EventPtr> batch_;

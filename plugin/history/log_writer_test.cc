@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -41,7 +42,7 @@ class LogWriterTest : public ::testing::Test {
 
   void StartWriter(LogFsync fsync, absl::Duration interval) {
     writer_ = std::make_unique<LogWriter>(
-        *log_, queue_, fsync, interval,
+        *log_, queue_, fsync, interval, 100000,
         [this] {
           // As the I/O thread would, a little later: takes what was logged.
           std::vector<EventPtr> batch;
@@ -90,7 +91,10 @@ TEST_F(LogWriterTest, EveryEventIsLoggedBeforeItIsPassedOnAndStopFinishesTheQueu
   ASSERT_EQ(delivered_.size(), 5000u);
   for (bool logged : logged_when_delivered_) EXPECT_TRUE(logged);
   std::vector<LogRecord> records;
-  ASSERT_TRUE(log_->Read(1, 5000, 5000, [&](LogRecord&& record) { records.push_back(std::move(record)); }).ok());
+  ASSERT_TRUE(log_->Read(1, 5000, [&](LogRecord&& record) {
+                records.push_back(std::move(record));
+                return true;
+              }).ok());
   ASSERT_EQ(records.size(), 5000u);
   for (size_t i = 0; i < records.size(); ++i) {
     EXPECT_EQ(delivered_[i]->sequence, i + 1);
@@ -145,8 +149,8 @@ TEST(LogWriterCoalescingTest, BatchesWaitingForTheConsumerAreTakenTogether) {
   std::atomic<int> notified{0};
   std::unique_ptr<LogWriter> writer;
   IngestQueue queue(16, [&writer] { writer->Wake(); });
-  writer = std::make_unique<LogWriter>(**log, queue, LogFsync::kNever, absl::Seconds(1), [&notified] { ++notified; },
-                                       HostLog(), counters);
+  writer = std::make_unique<LogWriter>(**log, queue, LogFsync::kNever, absl::Seconds(1), 16,
+                                       [&notified] { ++notified; }, HostLog(), counters);
   std::thread thread([&writer] { writer->Run(); });
   queue.Open();
   for (uint64_t sequence = 1; sequence <= 3; ++sequence) {
@@ -178,6 +182,62 @@ TEST(LogWriterCoalescingTest, BatchesWaitingForTheConsumerAreTakenTogether) {
   queue.Close();
   writer->Stop();
   thread.join();
+  fs::remove_all(dir);
+}
+
+// An I/O thread slower than the publishers: the writer keeps at most max_logged events waiting for it and
+// leaves the rest in the queue, which fills and answers busy, instead of holding an unbounded backlog.
+TEST(LogWriterBoundTest, TakesNoMoreFromTheQueueThanTheConsumerHasRoomFor) {
+  std::string dir = (fs::temp_directory_path() / "eventbus-log-writer-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+  auto log = DurableLog::Open(DurableLogOptions{.dir = dir});
+  ASSERT_TRUE(log.ok()) << log.status();
+  Counters counters;
+  std::unique_ptr<LogWriter> writer;
+  IngestQueue queue(16, [&writer] { writer->Wake(); });
+  // What the log and the queue held each time the writer handed a batch over; the consumer takes nothing
+  // unless the test says so.
+  std::mutex mutex;
+  std::vector<std::pair<uint64_t, size_t>> at_handover;
+  writer = std::make_unique<LogWriter>(**log, queue, LogFsync::kNever, absl::Seconds(1), 3,
+                                       [&] {
+                                         std::lock_guard lock(mutex);
+                                         at_handover.emplace_back((*log)->last_offset(), queue.depth());
+                                       },
+                                       HostLog(), counters);
+  const auto handovers = [&] {
+    std::lock_guard lock(mutex);
+    return at_handover.size();
+  };
+  queue.Open();
+  for (int i = 0; i < 10; ++i) {
+    auto event = PrepareEvent(R"({"type":"t"})", 1024, absl::Now(), nullptr);
+    ASSERT_TRUE(event.ok());
+    ASSERT_EQ(queue.Push(*std::move(event)), IngestQueue::PushResult::kAccepted);
+  }
+  std::thread thread([&writer] { writer->Run(); });
+  while (handovers() < 1) std::this_thread::yield();
+  std::vector<EventPtr> drained;
+  writer->Drain(drained);  // Room for three more: the writer takes them.
+  ASSERT_EQ(drained.size(), 3u);
+  while (handovers() < 2) std::this_thread::yield();
+  writer->Drain(drained);
+  ASSERT_EQ(drained.size(), 6u);
+  while (handovers() < 3) std::this_thread::yield();
+  {
+    std::lock_guard lock(mutex);
+    // Three logged, seven left in the queue; then six and four; then nine and one.
+    EXPECT_EQ(at_handover[0], std::make_pair(uint64_t{3}, size_t{7}));
+    EXPECT_EQ(at_handover[1], std::make_pair(uint64_t{6}, size_t{4}));
+    EXPECT_EQ(at_handover[2], std::make_pair(uint64_t{9}, size_t{1}));
+  }
+  // Stop takes the last of the queue whatever the room: nothing published is left behind.
+  queue.Close();
+  writer->Stop();
+  thread.join();
+  writer->Drain(drained);
+  ASSERT_EQ(drained.size(), 10u);
+  for (size_t i = 0; i < drained.size(); ++i) EXPECT_EQ(drained[i]->sequence, i + 1);
   fs::remove_all(dir);
 }
 

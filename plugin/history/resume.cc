@@ -41,22 +41,23 @@ ResumeOutcome PlanResume(const RetainedEvents& history, const StreamPosition& he
     const uint64_t to = std::min(in_memory - 1, here.sequence);
     absl::Status status;  // The first record that cannot be replayed.
     uint64_t expected = since.sequence + 1;
-    const absl::Status read =
-        log->Read(since.sequence + 1, to, static_cast<size_t>(to - since.sequence), [&](LogRecord&& record) {
-          if (too_many || !status.ok()) return;
-          if (record.offset != expected) {
-            status = absl::DataLossError(absl::StrCat("the durable log skips from ", expected, " to ", record.offset));
-            return;
-          }
-          ++expected;
-          auto event = EventFromLogRecord(record);
-          if (!event.ok()) {
-            status = absl::DataLossError(absl::StrCat("the durable log's record ", record.offset,
-                                                      " is not an event: ", event.status().message()));
-            return;
-          }
-          too_many = !take(*std::move(event));
-        });
+    // The read stops at the first record that cannot be replayed or is one too many: what lies after it
+    // is never read from disk.
+    const absl::Status read = log->Read(since.sequence + 1, to, [&](LogRecord&& record) {
+      if (record.offset != expected) {
+        status = absl::DataLossError(absl::StrCat("the durable log skips from ", expected, " to ", record.offset));
+        return false;
+      }
+      ++expected;
+      auto event = EventFromLogRecord(record);
+      if (!event.ok()) {
+        status = absl::DataLossError(absl::StrCat("the durable log's record ", record.offset,
+                                                  " is not an event: ", event.status().message()));
+        return false;
+      }
+      too_many = !take(*std::move(event));
+      return !too_many;
+    });
     if (status.ok()) status = read;
     // Every record must come: retention may have deleted the oldest segment since first_offset was read.
     if (status.ok() && !too_many && expected != to + 1) {

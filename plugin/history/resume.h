@@ -28,7 +28,8 @@ struct DiskReplay {
 // earliest - 1 <= since.sequence <= head and at most `max_replay` events after it match `filter`: they are
 // appended to `replay`, oldest first. Otherwise `replay` is left empty and the reason says why (a partial
 // replay would look complete to the client). Reading the log runs on the caller's thread (the I/O thread):
-// every record between the cursor and the memory's earliest is read, and at most max_replay of them kept.
+// the records from the cursor on are read until the memory's earliest, or until one more than max_replay
+// match (too_many is then known, and the rest of the range is not read).
 ResumeOutcome PlanResume(const RetainedEvents& history, const StreamPosition& here, const StreamPosition& since,
                          const Filter& filter, size_t max_replay, std::vector<EventPtr>& replay,
                          const DurableLog* log = nullptr, DiskReplay* disk = nullptr);

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -155,6 +157,31 @@ TEST_F(PlanResumeFromDiskTest, TheLimitSpansDiskAndMemory) {
   EXPECT_EQ(disk.events, 0u);
   EXPECT_TRUE(PlanResume(history_, {kEpoch, 20}, {kEpoch, 0}, RoomA(), 10, replay, log_.get(), &disk).recovered);
   EXPECT_EQ(replay.size(), 10u);
+}
+
+// Record 10 damaged on disk, after the 4th record where a limit of 3 is passed: the answer is too_many,
+// known without reading as far as the damage (a read of the whole range would meet it and answer too_old).
+TEST_F(PlanResumeFromDiskTest, TooManyIsAnsweredWithoutReadingTheRestOfTheRange) {
+  const std::filesystem::path segment = std::filesystem::path(dir_) / "0000000000000001.log";
+  std::string bytes;
+  {
+    std::ifstream in(segment, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const size_t tenth = bytes.find(R"("content":{"n":10})");
+  ASSERT_NE(tenth, std::string::npos);
+  bytes[tenth + 1] ^= 0x01;  // Its CRC no longer matches.
+  std::ofstream(segment, std::ios::binary | std::ios::trunc) << bytes;
+  std::vector<EventPtr> replay;
+  DiskReplay disk;
+  const ResumeOutcome outcome = PlanResume(history_, {kEpoch, 20}, {kEpoch, 0}, Filter{}, 3, replay, log_.get(), &disk);
+  EXPECT_EQ(outcome.reason, resume_reason::kTooMany);
+  EXPECT_THAT(replay, IsEmpty());
+  EXPECT_TRUE(disk.status.ok()) << disk.status;
+  // The damage is there: a replay that must read record 10 finds it.
+  EXPECT_EQ(PlanResume(history_, {kEpoch, 20}, {kEpoch, 0}, Filter{}, 100, replay, log_.get(), &disk).reason,
+            resume_reason::kTooOld);
+  EXPECT_EQ(disk.status.code(), absl::StatusCode::kDataLoss);
 }
 
 TEST_F(PlanResumeFromDiskTest, ALogThatCannotBeReadAnswersTooOldAndSaysWhy) {

@@ -30,6 +30,17 @@ void RetainedEvents::SetBounds(size_t max_events, size_t max_bytes) {
   Trim();
 }
 
+void RetainedEvents::CompressedFramesGrew(const Event& event, size_t added) {
+  if (events_.empty() || event.sequence < events_.front()->sequence || event.sequence > events_.back()->sequence) {
+    return;
+  }
+  // One unbroken run of sequences (Append): the event's place is its distance from the oldest. The same
+  // sequence may be another Event, rebuilt from the durable log for a replay.
+  if (events_[event.sequence - events_.front()->sequence].get() != &event) return;
+  bytes_ += added;
+  Trim();
+}
+
 void RetainedEvents::Trim() {
   while (!events_.empty() && (events_.size() > max_events_ || bytes_ > max_bytes_)) {
     bytes_ -= BytesOf(*events_.front());

@@ -22,6 +22,10 @@ class RetainedEvents {
   void Append(EventPtr event);
   // New bounds (a reconfiguration): the oldest events go until the retained ones are within them.
   void SetBounds(size_t max_events, size_t max_bytes);
+  // `event`'s compressed frames grew by `added` bytes (Session::Enqueue built one for a receiver's window
+  // size): counted if the event is retained, and the oldest go while over the bounds. Nothing if it is not
+  // (it left the history already, or it is a copy rebuilt from the durable log).
+  void CompressedFramesGrew(const Event& event, size_t added);
 
   // The oldest retained sequence; with nothing retained, the one after `head` (the next to come), so
   // that "everything after earliest - 1" always names what is here.
@@ -39,8 +43,12 @@ class RetainedEvents {
   size_t size() const { return events_.size(); }
   size_t bytes() const { return bytes_; }
 
-  // What an event counts against max_bytes: its frame, the bulk of what it holds.
-  static size_t BytesOf(const Event& event) { return event.frame.size(); }
+  // What an event counts against max_bytes: its frames, plain and compressed, the bulk of what it holds.
+  // The compressed ones are built on the I/O thread at the event's first delivery to a receiver of each
+  // window size, usually after Append counted the event: CompressedFramesGrew counts them as they come.
+  // (Counted rather than dropped from retained events: a frame may still be queued to a socket by
+  // reference, and a replay to compressing clients would then deflate each event again.)
+  static size_t BytesOf(const Event& event) { return event.frame.size() + event.compressed_frames.bytes(); }
 
  private:
   // Drops the oldest events until the rest are within the bounds.

@@ -61,7 +61,7 @@ constexpr std::array<Series, 44> kSeries = {{
     {"queued_bytes", "queued_bytes", kGauge, "", "Bytes queued for connections and not yet taken by the kernel."},
     {"queued_bytes_peak", "queued_bytes_peak", kGauge, "", "Highest queued_bytes since start."},
     {"history_events", "history_events", kGauge, "", "Events retained in memory for clients that resume."},
-    {"history_bytes", "history_bytes", kGauge, "", "Bytes of the frames retained in memory for clients that resume."},
+    {"history_bytes", "history_bytes", kGauge, "", "Bytes of the frames (plain and compressed) retained in memory for clients that resume."},
     {"history_earliest_sequence", "history_earliest_sequence", kGauge, "",
      "Sequence number of the oldest retained event (the next one while none is retained)."},
     {"replays_recovered", "resumes_total", kCounter, R"(outcome="recovered")", kResumesHelp},
@@ -127,7 +127,8 @@ void AppendHistogram(std::string& out, std::string_view family, std::string_view
 }  // namespace
 
 std::string WriteExposition(const StatsSnapshot& snapshot, const Histogram::Reading& publish_to_socket_ns,
-                            const Histogram::Reading& write_batch_bytes) {
+                            const Histogram::Reading& write_batch_bytes,
+                            const Histogram::Reading& io_thread_lateness_ns) {
   std::string out;
   std::string_view family;
   for (const Series& series : kSeries) {
@@ -142,6 +143,10 @@ std::string WriteExposition(const StatsSnapshot& snapshot, const Histogram::Read
                   publish_to_socket_ns, 1e-9);
   AppendHistogram(out, "write_batch_bytes", "Bytes the kernel took in one write of a connection's batch.",
                   write_batch_bytes, 1);
+  AppendHistogram(out, "io_thread_lateness_seconds",
+                  "Seconds each heartbeat of the I/O thread ran late: how long work that became ready waited "
+                  "for the thread.",
+                  io_thread_lateness_ns, 1e-9);
   return out;
 }
 

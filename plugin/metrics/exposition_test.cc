@@ -32,8 +32,9 @@ TEST(ExpositionTest, EveryStatsFigureIsOneSeriesWithItsValue) {
   for (size_t i = 0; i < snapshot.size(); ++i) snapshot[i].value = 1000 + i;
   const Histogram latency({1'000'000});
   const Histogram batch({64});
+  const Histogram lateness({25'000'000});
   const std::map<std::string, std::string> samples =
-      Samples(WriteExposition(snapshot, latency.Read(), batch.Read()));
+      Samples(WriteExposition(snapshot, latency.Read(), batch.Read(), lateness.Read()));
   for (const StatsFigure& figure : snapshot) {
     if (figure.name == "active_subscribers") continue;  // subscriptions_active under the bridge's name.
     int shown = 0;
@@ -41,7 +42,7 @@ TEST(ExpositionTest, EveryStatsFigureIsOneSeriesWithItsValue) {
     EXPECT_EQ(shown, 1) << figure.name;
   }
   // The stats figures, and four samples for each histogram (its one bucket, +Inf, sum, count).
-  EXPECT_EQ(samples.size(), snapshot.size() - 1 + 4 + 4);
+  EXPECT_EQ(samples.size(), snapshot.size() - 1 + 3 * 4);
 }
 
 TEST(ExpositionTest, HistogramsInBaseUnits) {
@@ -50,8 +51,10 @@ TEST(ExpositionTest, HistogramsInBaseUnits) {
   latency.Observe(2'000'000'000);
   Histogram batch({64});
   batch.Observe(100);
-  const std::map<std::string, std::string> samples =
-      Samples(WriteExposition(Counters().Snapshot(0, 0, 0, true), latency.Read(), batch.Read()));
+  Histogram lateness({25'000'000, 50'000'000});  // 25 ms, 50 ms
+  lateness.Observe(30'000'000);
+  const std::map<std::string, std::string> samples = Samples(
+      WriteExposition(Counters().Snapshot(0, 0, 0, true), latency.Read(), batch.Read(), lateness.Read()));
   EXPECT_EQ(samples.at(R"(armorclaw_eventbus_publish_to_socket_seconds_bucket{le="0.001"})"), "1");
   EXPECT_EQ(samples.at(R"(armorclaw_eventbus_publish_to_socket_seconds_bucket{le="0.25"})"), "1");
   EXPECT_EQ(samples.at(R"(armorclaw_eventbus_publish_to_socket_seconds_bucket{le="+Inf"})"), "2");
@@ -61,10 +64,14 @@ TEST(ExpositionTest, HistogramsInBaseUnits) {
   EXPECT_DOUBLE_EQ(sum, 2.0005);
   EXPECT_EQ(samples.at(R"(armorclaw_eventbus_write_batch_bytes_bucket{le="64"})"), "0");
   EXPECT_EQ(samples.at("armorclaw_eventbus_write_batch_bytes_sum"), "100");
+  EXPECT_EQ(samples.at(R"(armorclaw_eventbus_io_thread_lateness_seconds_bucket{le="0.025"})"), "0");
+  EXPECT_EQ(samples.at(R"(armorclaw_eventbus_io_thread_lateness_seconds_bucket{le="0.05"})"), "1");
+  EXPECT_EQ(samples.at("armorclaw_eventbus_io_thread_lateness_seconds_sum"), "0.03");
 }
 
 TEST(ExpositionTest, OneHelpAndTypePerFamily) {
-  const std::string text = WriteExposition(Counters().Snapshot(0, 0, 0, true), Histogram({1}).Read(), Histogram({1}).Read());
+  const std::string text = WriteExposition(Counters().Snapshot(0, 0, 0, true), Histogram({1}).Read(),
+                                           Histogram({1}).Read(), Histogram({1}).Read());
   std::map<std::string, int> types;
   for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
     if (absl::StartsWith(line, "# TYPE ")) {

@@ -1,5 +1,7 @@
 #include "plugin/metrics/heartbeat.h"
 
+#include <algorithm>
+
 #include "boost/asio/post.hpp"
 
 namespace armorclaw::eventbus {
@@ -27,7 +29,11 @@ void Heartbeat::Beat() {
   last_beat_ns_.store(NowNs(), std::memory_order_relaxed);
   timer_.expires_after(kInterval);
   timer_.async_wait([this](boost::system::error_code error) {
-    if (!error) Beat();
+    if (error) return;
+    const auto late = std::chrono::steady_clock::now() - timer_.expiry();
+    lateness_ns_.Observe(static_cast<uint64_t>(
+        std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::nanoseconds>(late).count())));
+    Beat();
   });
 }
 

@@ -7,14 +7,6 @@
 namespace armorclaw::eventbus {
 namespace {
 
-constexpr uint8_t kFin = 0x80;
-constexpr uint8_t kReservedBits = 0x70;
-constexpr uint8_t kOpcode = 0x0F;
-constexpr uint8_t kCloseOpcode = 0x8;
-constexpr uint8_t kMaskBit = 0x80;
-constexpr uint8_t kLength = 0x7F;
-constexpr uint8_t kLength16 = 126;
-constexpr uint8_t kLength64 = 127;
 constexpr uint8_t kMaxControlPayload = 125;
 constexpr uint16_t kBadGateway = 1014;
 
@@ -27,6 +19,8 @@ class ClientFrameCategoryImpl final : public boost::system::error_category {
         return "a 64-bit frame length with its most significant bit set (RFC 6455 section 5.2)";
       case ClientFrameError::kCloseWith1014:
         return "the client closed with 1014 (bad gateway)";
+      case ClientFrameError::kInvalidCompressedData:
+        return "a compressed message that does not inflate (RFC 7692 section 7.2.2)";
     }
     return "unknown client frame error";
   }
@@ -40,7 +34,8 @@ const boost::system::error_category& ClientFrameCategory() {
 }
 
 std::string ServerCloseFrame(uint16_t code) {
-  return {static_cast<char>(kFin | kCloseOpcode), 2, static_cast<char>(code >> 8), static_cast<char>(code & 0xFF)};
+  return {static_cast<char>(FrameHeader::kFin | FrameHeader::kClose), 2, static_cast<char>(code >> 8),
+          static_cast<char>(code & 0xFF)};
 }
 
 void ClientFrameGuard::Feed(std::string_view bytes) {
@@ -68,50 +63,15 @@ void ClientFrameGuard::Feed(std::string_view bytes) {
 
 void ClientFrameGuard::OnByte(uint8_t byte) {
   switch (state_) {
-    case State::kFirstByte:
-      frame_start_ = fed_;
-      close_ = (byte & kOpcode) == kCloseOpcode;
-      // A close whose code Beast would check: final and without reserved bits (Beast refuses the others
-      // with 1002 before looking at the code, as it should).
-      checkable_close_ = close_ && (byte & (kFin | kReservedBits)) == kFin;
-      judging_ = true;  // Until the length byte says whether there is anything to judge.
-      state_ = State::kLengthByte;
+    case State::kHeader: {
+      const bool complete = header_.Take(byte);
+      OnHeaderByte();
+      if (complete && !verdict_) StartPayload();
       return;
-    case State::kLengthByte: {
-      masked_ = (byte & kMaskBit) != 0;
-      const uint8_t length = byte & kLength;
-      // An unmasked close, or one without a code or too long for a control frame, is refused by Beast.
-      judging_ = checkable_close_ && masked_ && length >= 2 && length <= kMaxControlPayload;
-      length_ = 0;
-      if (length == kLength16 || length == kLength64) {
-        length_bytes_left_ = length == kLength16 ? 2 : 8;
-        first_length_byte_ = length == kLength64;
-        judging_ = judging_ || first_length_byte_;
-        state_ = State::kExtendedLength;
-        return;
-      }
-      length_ = length;
-      return EndLength();
     }
-    case State::kExtendedLength:
-      if (first_length_byte_) {
-        first_length_byte_ = false;
-        if (byte & 0x80) {
-          verdict_ = ClientFrameError::kProtocolError;
-          return;
-        }
-        judging_ = false;
-      }
-      length_ = (length_ << 8) | byte;
-      if (--length_bytes_left_ == 0) EndLength();
-      return;
-    case State::kMaskKey:
-      mask_[mask_bytes_++] = byte;
-      if (mask_bytes_ == 4) StartPayload();
-      return;
     case State::kPayload:
       // Only the payload of a close being judged is read byte by byte.
-      close_payload_.push_back(static_cast<char>(byte ^ mask_[close_payload_.size() % 4]));
+      close_payload_.push_back(static_cast<char>(byte ^ header_.header().mask[close_payload_.size() % 4]));
       if (close_payload_.size() == 2 && CloseCode() != kBadGateway) judging_ = false;  // Beast's to judge.
       if (--payload_left_ == 0) EndFrame();
       return;
@@ -120,17 +80,39 @@ void ClientFrameGuard::OnByte(uint8_t byte) {
   }
 }
 
-void ClientFrameGuard::EndLength() {
-  if (!masked_) return StartPayload();
-  mask_bytes_ = 0;
-  state_ = State::kMaskKey;
+void ClientFrameGuard::OnHeaderByte() {
+  const FrameHeader& header = header_.header();
+  switch (header_.taken()) {
+    case 1:
+      frame_start_ = fed_;
+      close_ = header.opcode() == FrameHeader::kClose;
+      // A close whose code Beast would check: final and without reserved bits (Beast refuses the others
+      // with 1002 before looking at the code, as it should).
+      checkable_close_ = close_ && header.fin() && header.reserved() == 0;
+      judging_ = true;  // Until the length byte says whether there is anything to judge.
+      return;
+    case 2:
+      // An unmasked close, or one without a code or too long for a control frame, is refused by Beast.
+      // A 64-bit length is held until its first byte is seen.
+      judging_ = (checkable_close_ && header.masked && header.length >= 2 && header.length <= kMaxControlPayload) ||
+                 header.length_field == FrameHeader::kLength64;
+      return;
+    case 3:
+      if (header.length_field != FrameHeader::kLength64) return;
+      if (header.length & 0x80) {
+        verdict_ = ClientFrameError::kProtocolError;
+        return;
+      }
+      judging_ = false;
+      return;
+  }
 }
 
 void ClientFrameGuard::StartPayload() {
-  payload_left_ = length_;
+  payload_left_ = header_.header().length;
   close_payload_.clear();
-  if (payload_left_ == 0) return EndFrame();
   state_ = State::kPayload;
+  if (payload_left_ == 0) EndFrame();
 }
 
 void ClientFrameGuard::EndFrame() {
@@ -143,7 +125,7 @@ void ClientFrameGuard::EndFrame() {
     }
     judging_ = false;
   }
-  state_ = close_ ? State::kAfterClose : State::kFirstByte;
+  state_ = close_ ? State::kAfterClose : State::kHeader;
 }
 
 uint16_t ClientFrameGuard::CloseCode() const {

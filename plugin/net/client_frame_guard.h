@@ -8,7 +8,6 @@
 #ifndef ARMORCLAW_EVENTBUS_PLUGIN_NET_CLIENT_FRAME_GUARD_H_
 #define ARMORCLAW_EVENTBUS_PLUGIN_NET_CLIENT_FRAME_GUARD_H_
 
-#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -16,13 +15,17 @@
 #include <type_traits>
 
 #include "boost/system/error_code.hpp"
+#include "plugin/net/frame_header_reader.h"
 
 namespace armorclaw::eventbus {
 
 // The frame the guard kept from Beast; a read that reaches it completes with this error.
+// The verdicts of the layer under Beast (this guard, and the ClientMessageInflater) on what a client sent;
+// a read that reaches one completes with it as its error, for the session to answer.
 enum class ClientFrameError {
-  kProtocolError = 1,  // A 64-bit length with its most significant bit set: to be closed with 1002.
-  kCloseWith1014,      // A valid close with code 1014: to be echoed.
+  kProtocolError = 1,      // A 64-bit length with its most significant bit set: to be closed with 1002.
+  kCloseWith1014,          // A valid close with code 1014: to be echoed.
+  kInvalidCompressedData,  // A compressed message that does not inflate: to be closed with 1007.
 };
 
 const boost::system::error_category& ClientFrameCategory();
@@ -44,26 +47,22 @@ class ClientFrameGuard {
   std::optional<ClientFrameError> verdict() const { return verdict_; }
 
  private:
-  enum class State { kFirstByte, kLengthByte, kExtendedLength, kMaskKey, kPayload, kAfterClose };
+  enum class State { kHeader, kPayload, kAfterClose };
 
   void OnByte(uint8_t byte);
-  void EndLength();
+  // Judges the header as far as it is known.
+  void OnHeaderByte();
   void StartPayload();
   void EndFrame();
   uint16_t CloseCode() const;
 
-  State state_ = State::kFirstByte;
+  State state_ = State::kHeader;
+  FrameHeaderReader header_;
   uint64_t fed_ = 0;
   uint64_t frame_start_ = 0;  // Offset of the current frame's first byte.
   bool judging_ = false;      // The current frame may still get a verdict: its bytes are held.
   bool close_ = false;        // The current frame is a close.
   bool checkable_close_ = false;  // ... whose code Beast would check.
-  bool masked_ = false;
-  uint64_t length_ = 0;            // Payload length, once known; while reading it, the part read so far.
-  int length_bytes_left_ = 0;      // Of the 16- or 64-bit extended length.
-  bool first_length_byte_ = false;  // The next extended length byte is the first of a 64-bit length.
-  std::array<uint8_t, 4> mask_{};
-  int mask_bytes_ = 0;
   uint64_t payload_left_ = 0;
   std::string close_payload_;  // Unmasked, of a close being judged (at most 125 bytes).
   std::optional<ClientFrameError> verdict_;

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "gtest/gtest.h"
+#include "tests/support/client_frames.h"
 
 namespace armorclaw::eventbus {
 namespace {
@@ -15,31 +16,8 @@ constexpr uint8_t kContinuation = 0x0;
 constexpr uint8_t kClose = 0x8;
 constexpr uint8_t kPing = 0x9;
 constexpr uint8_t kPong = 0xA;
-constexpr char kMask[] = {'\x37', '\xfa', '\x21', '\x3d'};
-
-enum class LengthForm { kShortest, k16, k64 };
-
-// A client frame as RFC 6455 section 5.2 lays it out, masked unless said otherwise, its length in the
-// shortest form or the one asked for.
-std::string Frame(uint8_t first_byte, std::string_view payload, LengthForm form = LengthForm::kShortest,
-                  bool masked = true) {
-  std::string frame(1, static_cast<char>(first_byte));
-  const char mask_bit = masked ? '\x80' : '\0';
-  const uint64_t size = payload.size();
-  if (form == LengthForm::kShortest && size <= 125) {
-    frame += static_cast<char>(mask_bit | static_cast<char>(size));
-  } else if (form != LengthForm::k64 && size <= 0xFFFF) {
-    frame += static_cast<char>(mask_bit | 126);
-    for (int shift = 8; shift >= 0; shift -= 8) frame += static_cast<char>(size >> shift);
-  } else {
-    frame += static_cast<char>(mask_bit | 127);
-    for (int shift = 56; shift >= 0; shift -= 8) frame += static_cast<char>(size >> shift);
-  }
-  if (!masked) return frame + std::string(payload);
-  frame.append(kMask, 4);
-  for (size_t i = 0; i < payload.size(); ++i) frame += static_cast<char>(payload[i] ^ kMask[i % 4]);
-  return frame;
-}
+using testing::HandMadeFrame;
+using testing::LengthForm;
 
 std::string ClosePayload(uint16_t code, std::string_view reason = {}) {
   return std::string{static_cast<char>(code >> 8), static_cast<char>(code & 0xFF)} + std::string(reason);
@@ -54,7 +32,7 @@ void FeedByteByByte(ClientFrameGuard& guard, std::string_view bytes) {
 }
 
 // Every test runs with the bytes in one piece and one byte at a time: the guard must not care.
-class ClientFrameGuardTest : public testing::TestWithParam<bool> {
+class ClientFrameGuardTest : public ::testing::TestWithParam<bool> {
  protected:
   void Feed(std::string_view bytes) {
     if (GetParam()) {
@@ -66,40 +44,41 @@ class ClientFrameGuardTest : public testing::TestWithParam<bool> {
   ClientFrameGuard guard_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Chunking, ClientFrameGuardTest, testing::Bool(),
-                         [](const testing::TestParamInfo<bool>& info) {
+INSTANTIATE_TEST_SUITE_P(Chunking, ClientFrameGuardTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
                            return info.param ? "ByteByByte" : "Whole";
                          });
 
 TEST_P(ClientFrameGuardTest, DataFramesInEveryLengthFormPass) {
-  const std::string frames = Frame(kFin | kText, "hello") + Frame(kFin | kText, std::string(300, 'x')) +
-                             Frame(kFin | kText, std::string(70000, 'y')) +
+  const std::string frames = HandMadeFrame(kFin | kText, "hello") + HandMadeFrame(kFin | kText, std::string(300, 'x')) +
+                             HandMadeFrame(kFin | kText, std::string(70000, 'y')) +
                              // Non-minimal forms are Beast's to refuse, not the guard's.
-                             Frame(kFin | kText, "abc", LengthForm::k16) + Frame(kFin | kText, "abc", LengthForm::k64) +
-                             Frame(kFin | kText, "");
+                             HandMadeFrame(kFin | kText, "abc", LengthForm::k16) +
+                             HandMadeFrame(kFin | kText, "abc", LengthForm::k64) + HandMadeFrame(kFin | kText, "");
   Feed(frames);
   EXPECT_FALSE(guard_.verdict());
   EXPECT_EQ(guard_.cleared(), frames.size());
 }
 
 TEST_P(ClientFrameGuardTest, FragmentsAndControlFramesPass) {
-  const std::string frames = Frame(kText, "{\"ty") + Frame(kFin | kPing, "p") + Frame(kContinuation, "pe\":") +
-                             Frame(kFin | kPong, "") + Frame(kFin | kContinuation, "\"ping\"}");
+  const std::string frames = HandMadeFrame(kText, "{\"ty") + HandMadeFrame(kFin | kPing, "p") +
+                             HandMadeFrame(kContinuation, "pe\":") + HandMadeFrame(kFin | kPong, "") +
+                             HandMadeFrame(kFin | kContinuation, "\"ping\"}");
   Feed(frames);
   EXPECT_FALSE(guard_.verdict());
   EXPECT_EQ(guard_.cleared(), frames.size());
 }
 
 TEST_P(ClientFrameGuardTest, UnmaskedFramesAreTrackedAndPass) {
-  const std::string frames = Frame(kFin | kText, "plain", LengthForm::kShortest, false) +
-                             Frame(kFin | kText, std::string(200, 'z'), LengthForm::kShortest, false);
+  const std::string frames = HandMadeFrame(kFin | kText, "plain", LengthForm::kShortest, false) +
+                             HandMadeFrame(kFin | kText, std::string(200, 'z'), LengthForm::kShortest, false);
   Feed(frames);
   EXPECT_FALSE(guard_.verdict());
   EXPECT_EQ(guard_.cleared(), frames.size());
 }
 
 TEST_P(ClientFrameGuardTest, LengthWithTheMostSignificantBitSetIsAProtocolError) {
-  const std::string before = Frame(kFin | kText, "ok") + Frame(kFin | kText, std::string(1000, 'a'));
+  const std::string before = HandMadeFrame(kFin | kText, "ok") + HandMadeFrame(kFin | kText, std::string(1000, 'a'));
   Feed(before + kMsbSetHeader + "more bytes behind it");
   EXPECT_EQ(guard_.verdict(), ClientFrameError::kProtocolError);
   // The frames before it are Beast's; not one byte of the bad one is.
@@ -107,7 +86,7 @@ TEST_P(ClientFrameGuardTest, LengthWithTheMostSignificantBitSetIsAProtocolError)
 }
 
 TEST_P(ClientFrameGuardTest, A64BitLengthIsHeldUntilItsFirstByteIsSeen) {
-  const std::string frame = Frame(kFin | kText, "abc", LengthForm::k64);
+  const std::string frame = HandMadeFrame(kFin | kText, "abc", LengthForm::k64);
   Feed(frame.substr(0, 2));
   EXPECT_FALSE(guard_.verdict());
   EXPECT_EQ(guard_.cleared(), 0);
@@ -119,8 +98,8 @@ TEST_P(ClientFrameGuardTest, A64BitLengthIsHeldUntilItsFirstByteIsSeen) {
 }
 
 TEST_P(ClientFrameGuardTest, MaskedClose1014IsAVerdictOnceComplete) {
-  const std::string before = Frame(kFin | kText, "hi");
-  const std::string close = Frame(kFin | kClose, ClosePayload(1014, "upstream gone \xce\xba"));
+  const std::string before = HandMadeFrame(kFin | kText, "hi");
+  const std::string close = HandMadeFrame(kFin | kClose, ClosePayload(1014, "upstream gone \xce\xba"));
   Feed(before + close.substr(0, close.size() - 1));
   // Held, all of it, until its last byte: until then the reason could still turn out invalid.
   EXPECT_FALSE(guard_.verdict());
@@ -131,18 +110,18 @@ TEST_P(ClientFrameGuardTest, MaskedClose1014IsAVerdictOnceComplete) {
 }
 
 TEST_P(ClientFrameGuardTest, Close1014WithoutAReasonIsAVerdict) {
-  Feed(Frame(kFin | kClose, ClosePayload(1014)));
+  Feed(HandMadeFrame(kFin | kClose, ClosePayload(1014)));
   EXPECT_EQ(guard_.verdict(), ClientFrameError::kCloseWith1014);
   EXPECT_EQ(guard_.cleared(), 0);
 }
 
 TEST_P(ClientFrameGuardTest, Close1000IsNotAVerdictAndWhatFollowsPasses) {
-  const std::string close = Frame(kFin | kClose, ClosePayload(1000, "bye"));
+  const std::string close = HandMadeFrame(kFin | kClose, ClosePayload(1000, "bye"));
   Feed(close.substr(0, 8));  // Header, mask and the code: judged as soon as the code is known.
   EXPECT_EQ(guard_.cleared(), 8);
   // Beast reads nothing after a close, so the guard does not either: not even a 64-bit length with its
   // most significant bit set.
-  Feed(close.substr(8) + Frame(kFin | kPing, "x") + kMsbSetHeader);
+  Feed(close.substr(8) + HandMadeFrame(kFin | kPing, "x") + kMsbSetHeader);
   EXPECT_FALSE(guard_.verdict());
   EXPECT_EQ(guard_.cleared(), close.size() + 7 + kMsbSetHeader.size());
 }
@@ -151,7 +130,7 @@ TEST_P(ClientFrameGuardTest, OtherCloseCodesAreBeastsToJudge) {
   // 0x03F6 is 1014; codes sharing one of its bytes must not be mistaken for it.
   for (uint16_t code : {1001, 1002, 1013, 1015, 0x03F5, 0x04F6, 3000, 4999}) {
     ClientFrameGuard guard;
-    const std::string close = Frame(kFin | kClose, ClosePayload(code));
+    const std::string close = HandMadeFrame(kFin | kClose, ClosePayload(code));
     (GetParam() ? FeedByteByByte : FeedWhole)(guard, close);
     EXPECT_FALSE(guard.verdict()) << code;
     EXPECT_EQ(guard.cleared(), close.size()) << code;
@@ -160,12 +139,12 @@ TEST_P(ClientFrameGuardTest, OtherCloseCodesAreBeastsToJudge) {
 
 TEST_P(ClientFrameGuardTest, Close1014ThatBeastRefusesAnywayIsLeftToBeast) {
   const std::string closes[] = {
-      Frame(kFin | kClose, ClosePayload(1014, "\xce\xba\xff")),                        // Invalid UTF-8 reason.
-      Frame(kFin | kClose, ClosePayload(1014), LengthForm::kShortest, false),          // Unmasked.
-      Frame(kClose, ClosePayload(1014)),                                               // Fragmented.
-      Frame(kFin | 0x40 | kClose, ClosePayload(1014)),                                 // RSV1.
-      Frame(kFin | kClose, ClosePayload(1014, std::string(124, 'r'))),                 // Over 125 bytes.
-      Frame(kFin | kClose, ClosePayload(1014), LengthForm::k16),                       // Non-minimal length.
+      HandMadeFrame(kFin | kClose, ClosePayload(1014, "\xce\xba\xff")),                // Invalid UTF-8 reason.
+      HandMadeFrame(kFin | kClose, ClosePayload(1014), LengthForm::kShortest, false),  // Unmasked.
+      HandMadeFrame(kClose, ClosePayload(1014)),                                       // Fragmented.
+      HandMadeFrame(kFin | 0x40 | kClose, ClosePayload(1014)),                         // RSV1.
+      HandMadeFrame(kFin | kClose, ClosePayload(1014, std::string(124, 'r'))),         // Over 125 bytes.
+      HandMadeFrame(kFin | kClose, ClosePayload(1014), LengthForm::k16),               // Non-minimal length.
   };
   for (const std::string& close : closes) {
     ClientFrameGuard guard;
@@ -177,7 +156,7 @@ TEST_P(ClientFrameGuardTest, Close1014ThatBeastRefusesAnywayIsLeftToBeast) {
 
 TEST_P(ClientFrameGuardTest, BytesAfterAVerdictAreIgnored) {
   Feed(kMsbSetHeader);
-  Feed(Frame(kFin | kText, "after"));
+  Feed(HandMadeFrame(kFin | kText, "after"));
   EXPECT_EQ(guard_.verdict(), ClientFrameError::kProtocolError);
   EXPECT_EQ(guard_.cleared(), 0);
 }

@@ -97,6 +97,14 @@ bool ClientStream::SealRecord() {
   return true;
 }
 
+void ClientStream::PassCleared() {
+  const auto cleared = static_cast<size_t>(guard_->cleared() - screened_);
+  const std::string_view bytes(held_.data(), cleared);
+  if (!inflater_ || inflater_->Feed(bytes, ready_)) ready_.append(bytes);
+  held_.erase(0, cleared);
+  screened_ += cleared;
+}
+
 void ClientStream::Drop() {
   if (ByteGauge* gauge = corked_.gauge()) gauge->Remove(waiting_bytes_);
   waiting_.clear();

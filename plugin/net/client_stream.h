@@ -14,14 +14,17 @@
 //
 // Once the upgrade is done, what the client sends (plaintext, under TLS) passes a ClientFrameGuard before
 // Beast reads it: the one frame Beast 1.81 would answer wrongly is kept from it, and the read that reaches
-// it completes with a ClientFrameError instead, for the session to answer.
+// it completes with a ClientFrameError instead, for the session to answer. When the connection negotiated
+// permessage-deflate, the cleared bytes then pass a ClientMessageInflater: Beast, which has compression
+// off, reads the client's compressed messages as plain frames, and no connection holds an inflater
+// between messages. Bytes that pass both unchanged (nearly all) are handed to Beast where they were read.
 #ifndef ARMORCLAW_EVENTBUS_PLUGIN_NET_CLIENT_STREAM_H_
 #define ARMORCLAW_EVENTBUS_PLUGIN_NET_CLIENT_STREAM_H_
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <deque>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,7 +41,9 @@
 #include "boost/beast/core/buffers_range.hpp"
 #include "boost/beast/core/error.hpp"
 #include "boost/beast/core/role.hpp"
+#include "boost/container/deque.hpp"
 #include "plugin/net/client_frame_guard.h"
+#include "plugin/net/client_message_inflater.h"
 #include "plugin/net/corked_socket.h"
 
 namespace armorclaw::eventbus {
@@ -52,7 +57,7 @@ class ClientStream {
   ClientStream(CorkedSocket::socket_type socket, std::shared_ptr<boost::asio::ssl::context> tls)
       : corked_(std::move(socket)), tls_context_(std::move(tls)) {
     if (!tls_context_) return;
-    tls_.emplace(corked_, *tls_context_);
+    tls_ = std::make_unique<boost::asio::ssl::stream<CorkedSocket&>>(corked_, *tls_context_);
     corked_.set_on_sent([this] { Flush(); });  // Encrypts more of what waits.
   }
   ~ClientStream() { Drop(); }
@@ -62,7 +67,7 @@ class ClientStream {
   executor_type get_executor() noexcept { return corked_.get_executor(); }
   CorkedSocket& next_layer() noexcept { return corked_; }
   const CorkedSocket& next_layer() const noexcept { return corked_; }
-  bool tls() const { return tls_.has_value(); }
+  bool tls() const { return tls_ != nullptr; }
 
   // Whether `bytes` more of frames fit under the CorkedSocket's limit, counting, with TLS, the frames
   // waiting to be encrypted and what encryption adds to them.
@@ -131,6 +136,14 @@ class ClientStream {
   // From now on every byte read passes the guard. Called once the 101 is sent: the guard follows frames,
   // and must not see the HTTP request.
   void GuardFrames() { guard_.emplace(); }
+  // From now on, after the guard, compressed messages are inflated, `max_message_bytes` at most (beyond
+  // it Beast closes with 1009): for a connection that negotiated permessage-deflate. Called with
+  // GuardFrames, and again when the limit changes.
+  void InflateMessages(uint64_t max_message_bytes) {
+    if (inflater_) return inflater_->set_max_message_bytes(max_message_bytes);
+    inflater_ = std::make_unique<ClientMessageInflater>(max_message_bytes);
+  }
+  bool inflates() const { return inflater_ != nullptr; }
 
   // Ends TLS with close_notify (when TLS is on), then tears the connection down like a plain one.
   template <typename Handler>
@@ -198,54 +211,75 @@ class ClientStream {
     corked_.async_read_some(buffers, std::forward<Handler>(handler));
   }
 
-  // Whether a read has something to give Beast without reading: cleared bytes held back, or a verdict.
-  bool ReadyForBeast() const { return guard_->cleared() > delivered_ || guard_->verdict(); }
+  // Whether a read has something to give Beast without reading: bytes ready for it, or a verdict.
+  bool ReadyForBeast() const { return !ready_.empty() || Verdict(); }
+  // The inflater's first: its verdict is on bytes before those the guard holds.
+  std::optional<ClientFrameError> Verdict() const {
+    if (inflater_ && inflater_->error()) return inflater_->error();
+    return guard_->verdict();
+  }
 
-  // Shows the guard the `bytes` just read into `buffers`; returns how many of them, at the front of
-  // `buffers`, Beast may take now. Those that wait for the rest of their frame are held back.
+  // Shows the guard the `bytes` just read into `buffers`; returns how many bytes, at the front of
+  // `buffers`, Beast may take now. Those that wait for the rest of their frame are held back, and
+  // compressed messages are rewritten into ready_.
   template <typename Buffers>
   size_t Screen(const Buffers& buffers, size_t bytes) {
     const auto fresh = boost::beast::buffers_prefix(bytes, buffers);
     for (const auto buffer : boost::beast::buffers_range_ref(fresh)) {
       guard_->Feed(std::string_view(static_cast<const char*>(buffer.data()), buffer.size()));
     }
-    if (held_.empty() && guard_->cleared() == delivered_ + bytes) {
-      delivered_ += bytes;  // Nearly always: every byte cleared, and already where Beast wants it.
-      return bytes;
+    if (held_.empty() && ready_.empty() && guard_->cleared() == screened_ + bytes &&
+        boost::asio::buffer_sequence_end(fresh) == std::next(boost::asio::buffer_sequence_begin(fresh))) {
+      // Nearly always: every byte cleared, in one piece, already where Beast wants it.
+      screened_ += bytes;
+      const auto buffer = *boost::asio::buffer_sequence_begin(fresh);
+      if (!inflater_ || inflater_->Feed(std::string_view(static_cast<const char*>(buffer.data()), bytes), ready_)) {
+        return bytes;
+      }
+      // Rewritten: the inflater took what it needed of the read bytes, which ready_'s may overwrite.
+      return TakeReady(buffers);
     }
     const size_t held = held_.size();
     held_.resize(held + bytes);
     boost::asio::buffer_copy(boost::asio::buffer(held_.data() + held, bytes), fresh);
-    return TakeCleared(buffers);
+    PassCleared();
+    return TakeReady(buffers);
   }
 
-  // Copies the held bytes the guard has cleared to `buffers`, as many as fit; returns how many.
+  // Moves the held bytes the guard has cleared to ready_, through the inflater.
+  void PassCleared();
+  // Copies bytes from ready_ to `buffers`, as many as fit; returns how many.
   template <typename Buffers>
-  size_t TakeCleared(const Buffers& buffers) {
-    const auto cleared = static_cast<size_t>(guard_->cleared() - delivered_);
-    const size_t taken = boost::asio::buffer_copy(buffers, boost::asio::buffer(held_.data(), cleared));
-    held_.erase(0, taken);
-    delivered_ += taken;
+  size_t TakeReady(const Buffers& buffers) {
+    const size_t taken = boost::asio::buffer_copy(buffers, boost::asio::buffer(ready_));
+    ready_.erase(0, taken);
+    // An inflated message may have grown it to max_message_bytes: an idle connection keeps none of that.
+    if (ready_.empty()) ready_.shrink_to_fit();
     return taken;
   }
-  // For a read that ReadyForBeast lets complete: the cleared bytes first, the verdict once none is left.
+  // For a read that ReadyForBeast lets complete: the ready bytes first, the verdict once none is left.
   template <typename Buffers>
   size_t TakeForBeast(const Buffers& buffers, boost::beast::error_code& verdict) {
-    const size_t taken = TakeCleared(buffers);
-    if (taken == 0) verdict = *guard_->verdict();
+    const size_t taken = TakeReady(buffers);
+    if (taken == 0) verdict = *Verdict();
     return taken;
   }
 
   CorkedSocket corked_;
   // Kept for the stream's lifetime: a certificate reload replaces the server's context, not this one.
   std::shared_ptr<boost::asio::ssl::context> tls_context_;
-  std::optional<boost::asio::ssl::stream<CorkedSocket&>> tls_;
-  std::deque<WaitingFrame> waiting_;  // TLS: frames to encrypt, in order.
+  // On the heap: a plain connection does not carry the 360 bytes of an unused TLS stream.
+  std::unique_ptr<boost::asio::ssl::stream<CorkedSocket&>> tls_;
+  // TLS: frames to encrypt, in order. Boost's deque allocates nothing until used (CorkedSocket's frames).
+  boost::container::deque<WaitingFrame> waiting_;
   size_t first_frame_sealed_ = 0;      // Bytes of waiting_.front() already encrypted.
   size_t waiting_bytes_ = 0;           // Bytes of waiting_ not encrypted yet.
   std::optional<ClientFrameGuard> guard_;  // Once the upgrade is done.
-  std::string held_;        // Read, not yet given to Beast: all bytes fed to the guard after delivered_.
-  uint64_t delivered_ = 0;  // Bytes given to Beast since the guard was armed.
+  // Once the upgrade is done, if compression was negotiated; on the heap, so that others do not carry it.
+  std::unique_ptr<ClientMessageInflater> inflater_;
+  std::string held_;       // Read, not yet cleared by the guard: all bytes fed to it after screened_.
+  uint64_t screened_ = 0;  // Bytes the guard cleared since it was armed.
+  std::string ready_;      // Cleared (and inflated), for Beast to take next.
 };
 
 }  // namespace armorclaw::eventbus

@@ -15,7 +15,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <utility>
@@ -31,6 +30,7 @@
 #include "boost/beast/core/role.hpp"
 #include "boost/beast/core/stream_traits.hpp"
 #include "boost/beast/websocket/teardown.hpp"
+#include "boost/container/deque.hpp"
 #include "plugin/counters.h"
 #include "plugin/metrics/histogram.h"
 
@@ -234,7 +234,9 @@ class CorkedSocket {
   // Bytes appended, and taken by the kernel, since the socket opened; the frames in between.
   uint64_t appended_total_ = 0;
   uint64_t sent_total_ = 0;
-  std::deque<FrameEnd> unsent_frames_;
+  // Boost's deque, not std::deque: libstdc++'s allocates a map and a 512-byte node when constructed, which
+  // every idle connection would pay (docs/benchmarks.md, idle connections).
+  boost::container::deque<FrameEnd> unsent_frames_;
   uint64_t sent_frames_end_ = 0;  // Where the last frame the kernel took whole ends.
   uint64_t last_sent_sequence_ = 0;
   Histogram* publish_to_socket_ns_ = nullptr;

@@ -58,8 +58,8 @@ struct Hub {
   // Of the sessions, the ones admitted under max_connections: upgrading (from the check of the request to
   // the 101) or open. Counted at the check, so that a burst of requests cannot pass it together.
   size_t admitted_connections = 0;
-  // Sessions that received events in the batch being dispatched, to flush once at its end. A session
-  // leaves it when flushed or destroyed.
+  // Sessions given events and not sent them yet (Server::Flush), oldest first. A session leaves it when
+  // flushed or destroyed.
   std::vector<Session*> dirty;
   // The last sequence dispatched (0: none yet): where a subscription made now takes effect. Events
   // after it reach the index later, as live events.

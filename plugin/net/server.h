@@ -3,6 +3,7 @@
 #ifndef ARMORCLAW_EVENTBUS_PLUGIN_NET_SERVER_H_
 #define ARMORCLAW_EVENTBUS_PLUGIN_NET_SERVER_H_
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -49,10 +50,16 @@ class Server {
   // The rest runs on the I/O thread (Start may also run before it starts).
   // Starts accepting connections and watching the authentication and TLS files, if any.
   void Start();
-  // Hands each event, in order, to the connections whose subscriptions match it, then sends each of
-  // those connections its share with as few socket writes as possible, and retains them for resuming
-  // clients.
+  // Hands each event, in order, to the connections whose subscriptions match it (queued, not yet sent:
+  // see Flush), and retains them for resuming clients.
   void Publish(const std::vector<EventPtr>& events);
+  // Sends every connection that was given events its share, one writev each, oldest first, in parts of
+  // at most kFlushPart of the I/O thread: what is left is sent by a handler of its own, posted behind the
+  // work already ready (socket completions, subscribes, timers). Once all are sent, applies
+  // max_total_queue_bytes. While a part waits, flushing() is true; Publish may still be called then (its
+  // connections join the same flush).
+  void Flush();
+  bool flushing() const { return flush_part_posted_; }
   // Live events queued to connections so far, less those a slow-consumer cut dropped (the deliveries
   // statistic). Not a per-batch count: a cut between batches takes back deliveries of earlier ones.
   size_t deliveries() const { return hub_->deliveries; }
@@ -90,14 +97,17 @@ class Server {
   void Abort();
   // Publishes what the history holds in the stats.
   void RecordHistory();
-  // Sends each session that received events in this batch its share, and empties hub_->dirty.
-  void FlushDirty();
+  // One part of Flush; posts the next part when sessions are left.
+  void FlushPart();
   // While the bytes queued for all connections exceed max_total_queue_bytes, cuts the connection with the
   // largest queue as a slow consumer.
   void BoundTotalQueueBytes();
   // Every position_interval, one walk over the sessions sends a position to each that is behind the head
   // (Session::SendPosition): one timer for the server, none per connection.
   void ArmPositionTimer();
+
+  // How long one part of a flush may hold the I/O thread (docs/benchmarks.md, "Overload").
+  static constexpr std::chrono::milliseconds kFlushPart{5};
 
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
@@ -108,6 +118,7 @@ class Server {
   std::optional<FileWatch> auth_watch_;  // When authentication is on.
   std::optional<FileWatch> tls_watch_;   // When TLS is on.
   std::string url_;
+  bool flush_part_posted_ = false;  // The next part of a flush waits in the I/O context.
 };
 
 }  // namespace armorclaw::eventbus

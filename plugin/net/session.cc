@@ -84,7 +84,7 @@ void Session::Start() {
   timer_.async_wait([self = shared_from_this()](beast::error_code error) { self->OnTimer(error); });
   ws_.next_layer().AsyncHandshake([self = shared_from_this()](beast::error_code error) {
     if (error) return self->Release();
-    self->request_.emplace();
+    self->request_ = std::make_unique<http::request_parser<http::empty_body>>();
     self->request_->header_limit(8 * 1024);
     // The header only: an upgrade request has no body, and one is answered rather than read.
     http::async_read_header(self->ws_.next_layer(), self->buffer_, *self->request_,
@@ -145,16 +145,12 @@ void Session::OnRequest(beast::error_code error) {
   std::string extensions;
   if (hub_->config.compression) {
     if (auto deflate = NegotiatePermessageDeflate(request)) {
-      // Our answer replaces Beast's (the decorator runs after Beast's negotiation), and Beast reads its
-      // agreement back from the 101 it sends: it inflates what the client compresses, counting inflated
-      // bytes against read_message_max, and compresses nothing (compress(false)). Events are compressed
-      // once for all receivers instead (Enqueue).
+      // Beast's permessage-deflate stays off: it would hold a deflater and an inflater (13 kB) for the
+      // connection's whole life. What the client compresses is inflated below it, one message at a time
+      // (ClientStream::InflateMessages, from OnAccepted); events are compressed once for all receivers
+      // (Enqueue). The answer is ours, set by the decorator below.
       deflate_window_bits_ = deflate->server_window_bits;
       extensions = std::move(deflate->response);
-      websocket::permessage_deflate reading;
-      reading.server_enable = true;
-      ws_.set_option(reading);
-      ws_.compress(false);
     }
   }
   ws_.set_option(websocket::stream_base::decorator([extensions](websocket::response_type& response) {
@@ -210,6 +206,9 @@ void Session::Reconfigured() {
   subscribe_budget_.SetRate(static_cast<double>(hub_->config.subscribe_rate));
   if (!open_) return;  // The upgrade reads the rest when it gets there.
   ws_.read_message_max(static_cast<size_t>(hub_->config.max_message_bytes));
+  if (ws_.next_layer().inflates()) {
+    ws_.next_layer().InflateMessages(static_cast<uint64_t>(hub_->config.max_message_bytes));
+  }
   // A shorter ping interval takes effect now rather than after the wait already armed.
   if (hub_->config.ping_interval != absl::ZeroDuration()) {
     next_ping_ = std::min(next_ping_, Clock::now() + ToChrono(hub_->config.ping_interval));
@@ -274,7 +273,7 @@ void Session::RejectHttp(http::status status, std::string_view body) {
 
 void Session::Respond(HttpAnswer answer) {
   if (answer.status != http::status::ok) Increment(hub_->counters.http_rejected);
-  response_.emplace(answer.status, request_->get().version());
+  response_ = std::make_unique<http::response<http::string_body>>(answer.status, request_->get().version());
   response_->set(http::field::server, "armorclaw-eventbus");
   response_->set(http::field::content_type, answer.content_type);
   for (const auto& [name, value] : answer.headers) response_->set(name, value);
@@ -294,8 +293,12 @@ void Session::Respond(HttpAnswer answer) {
 }
 
 void Session::OnAccepted(beast::error_code error) {
+  request_.reset();  // Its message went to Beast's accept.
   if (error || closing_) return Release();
   ws_.next_layer().GuardFrames();
+  if (deflate_window_bits_ != 0) {
+    ws_.next_layer().InflateMessages(static_cast<uint64_t>(hub_->config.max_message_bytes));
+  }
   open_ = true;
   Increment(hub_->counters.connections_open);
   Increment(hub_->counters.connections_accepted);
@@ -340,7 +343,10 @@ void Session::OnRead(beast::error_code error, size_t) {
 }
 
 void Session::AnswerGuardedFrame(beast::error_code error) {
-  const uint16_t code = error == ClientFrameError::kCloseWith1014 ? 1014 : websocket::close_code::protocol_error;
+  uint16_t code = websocket::close_code::protocol_error;
+  if (error == ClientFrameError::kCloseWith1014) code = 1014;
+  // Well-formed frames whose message's data is not what it claims to be, as for text that is not UTF-8.
+  if (error == ClientFrameError::kInvalidCompressedData) code = websocket::close_code::bad_payload;
   hub_->log.Debug(absl::StrCat("closing ", peer_, " with ", code, ": ", error.message()));
   // Beast counts the stream as failed and sends nothing more: the close it would have sent is written
   // here, below it (through TLS when on), unless a close of ours already went out, which nothing may
@@ -485,10 +491,14 @@ bool Session::Enqueue(const EventPtr& event, bool delivery) {
   // Already a complete frame, the same for every receiver (plain, or compressed once per window size for
   // every receiver of that size): it joins the batch by reference (encrypted with the rest of the batch
   // under TLS), and Beast need not frame it again.
-  const std::string_view wire =
-      deflate_window_bits_ == 0
-          ? event->wire()
-          : event->compressed_frames.Wire(event->message(), event->wire(), deflate_window_bits_, hub_->deflater);
+  std::string_view wire = event->wire();
+  if (deflate_window_bits_ != 0) {
+    CompressedFrames& compressed = event->compressed_frames;
+    const size_t before = compressed.bytes();
+    wire = compressed.Wire(event->message(), event->wire(), deflate_window_bits_, hub_->deflater);
+    // A frame built now counts against history_max_bytes (the event is usually retained already).
+    if (compressed.bytes() != before) hub_->history.CompressedFramesGrew(*event, compressed.bytes() - before);
+  }
   if (!MakeRoom(wire.size())) return false;
   // Sampled by sequence, so that one event is timed for every receiver (the histogram's cost is a clock
   // read per sampled delivery).

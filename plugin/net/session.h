@@ -129,8 +129,9 @@ class Session final : public std::enable_shared_from_this<Session>, public Event
 
   boost::beast::websocket::stream<ClientStream> ws_;
   boost::beast::flat_buffer buffer_;
-  std::optional<boost::beast::http::request_parser<boost::beast::http::empty_body>> request_;
-  std::optional<boost::beast::http::response<boost::beast::http::string_body>> response_;
+  // Only while upgrading (or refusing): on the heap, so that an open connection does not carry them.
+  std::unique_ptr<boost::beast::http::request_parser<boost::beast::http::empty_body>> request_;
+  std::unique_ptr<boost::beast::http::response<boost::beast::http::string_body>> response_;
   boost::asio::steady_timer timer_;
 
   bool admitted_ = false;  // Counted in hub->admitted_connections.

@@ -8,6 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/raw_connection.h"
+#include "tests/support/client_frames.h"
 #include "tests/support/deflate_frames.h"
 #include "tests/support/running_plugin.h"
 #include "tests/support/ws_client.h"
@@ -36,6 +37,7 @@ class DeflateClient {
 
   const std::string& handshake() const { return handshake_; }
   void Send(std::string_view text) { raw_.Send(ClientFrame(0x1, text)); }
+  void SendBytes(std::string_view bytes) { raw_.Send(bytes); }
   // A text message compressed as RFC 7692 section 7.2.1 says: RSV1 on the frame.
   void SendCompressed(std::string_view text) {
     std::string frame = ClientFrame(0x1, DeflateMessage(text));
@@ -56,6 +58,14 @@ class DeflateClient {
   void Subscribe() {
     Send(R"({"type":"subscribe","data":{"filter":{}}})");
     EXPECT_EQ(boost::json::parse(ReadMessage()).at("type"), "subscribed");
+  }
+  // The close code of the close frame the server sends next.
+  uint16_t ReadCloseCode() {
+    const ServerFrame close = ReadFrame();
+    EXPECT_EQ(close.first_byte, 0x88);
+    if (close.payload.size() < 2) return 0;
+    const auto byte = [&](size_t i) { return static_cast<uint8_t>(close.payload[i]); };
+    return static_cast<uint16_t>((byte(0) << 8) | byte(1));
   }
 
  private:
@@ -89,6 +99,32 @@ TEST(CompressionTest, OfferingClientReceivesCompressedFramesOfExactlyTheEventsIn
   }
   EXPECT_GT(compressed_frames, events.size() / 2) << "most spec events are over the 256-byte threshold";
   EXPECT_LT(compressed_bytes * 10, plain_bytes * 7) << compressed_bytes << " vs " << plain_bytes;
+}
+
+// The compressed frames an event gets at delivery stay with it in the history, so they count against
+// history_max_bytes: what the history reports is at least the plain messages and the compressed payloads
+// of the events it retains, and still within the bound.
+TEST(CompressionTest, TheHistoryBoundCountsTheRetainedEventsCompressedFrames) {
+  constexpr uint64_t kBound = 12000;  // About half the spec events' plain frames.
+  RunningPlugin plugin(Config{{"history_max_bytes", std::to_string(kBound)}});
+  DeflateClient client(plugin.url(), "permessage-deflate");
+  client.Subscribe();
+  const std::vector<std::string> events = SpecEvents();
+  for (const std::string& event : events) plugin.Publish(event);
+  std::vector<size_t> held;  // Per event: its plain message and its compressed payload, as received.
+  for (size_t i = 0; i < events.size(); ++i) {
+    const ServerFrame frame = client.ReadFrame();
+    held.push_back(frame.compressed() ? InflateMessage(frame.payload, 15).size() + frame.payload.size()
+                                      : frame.payload.size());
+  }
+  // The last event has arrived, so its batch's history is in the stats.
+  const uint64_t retained = plugin.Stat("history_events");
+  ASSERT_GT(retained, 0u);
+  ASSERT_LT(retained, events.size()) << "the bound must drop some";
+  uint64_t at_least = 0;
+  for (size_t i = events.size() - retained; i < events.size(); ++i) at_least += held[i];
+  EXPECT_GE(plugin.Stat("history_bytes"), at_least);
+  EXPECT_LE(plugin.Stat("history_bytes"), kBound);
 }
 
 TEST(CompressionTest, EveryCompressingReceiverGetsTheSameBytes) {
@@ -192,6 +228,65 @@ TEST(CompressionTest, DeflateBombIsClosedWith1009) {
   EXPECT_EQ(close.first_byte, 0x88);
   EXPECT_EQ(close.payload.substr(0, 2), std::string("\x03\xf1", 2)) << "1009";
   plugin.AwaitStat("connections_open", 0);
+}
+
+// A compressed text message in `pieces` frames, RSV1 on the first only (RFC 7692 section 6.1).
+std::vector<std::string> CompressedFragments(std::string_view text, size_t pieces) {
+  const std::string payload = DeflateMessage(text);
+  const size_t step = (payload.size() + pieces - 1) / pieces;
+  std::vector<std::string> frames;
+  for (size_t at = 0; at < payload.size(); at += step) {
+    const uint8_t first_byte = (at + step >= payload.size() ? 0x80 : 0) | (at == 0 ? 0x40 | 0x1 : 0x0);
+    frames.push_back(HandMadeFrame(first_byte, std::string_view(payload).substr(at, step)));
+  }
+  return frames;
+}
+
+TEST(CompressionTest, CompressedSubscribeSplitOverFramesWithAPingBetweenWorks) {
+  RunningPlugin plugin;
+  DeflateClient client(plugin.url(), "permessage-deflate");
+  const std::vector<std::string> frames = CompressedFragments(R"({"type":"subscribe","data":{"filter":{}}})", 3);
+  ASSERT_EQ(frames.size(), 3u);
+  // Each frame a write of its own, the ping between two fragments (control frames may interleave).
+  client.SendBytes(frames[0]);
+  client.SendBytes(HandMadeFrame(0x80 | 0x9, "between"));
+  client.SendBytes(frames[1]);
+  client.SendBytes(frames[2]);
+  const ServerFrame pong = client.ReadFrame();
+  EXPECT_EQ(pong.first_byte, 0x8A);
+  EXPECT_EQ(pong.payload, "between");
+  EXPECT_EQ(boost::json::parse(client.ReadMessage()).at("type"), "subscribed");
+  const std::string event = SpecEvents().at(0);
+  plugin.Publish(event);
+  EXPECT_EQ(boost::json::parse(client.ReadMessage()).at("type"), "event");
+}
+
+TEST(CompressionTest, CorruptCompressedDataIsClosedWith1007) {
+  RunningPlugin plugin;
+  DeflateClient client(plugin.url(), "permessage-deflate");
+  client.Subscribe();
+  // 0xFF starts a deflate block of the reserved type 3 (RFC 1951 section 3.2.3): it does not inflate.
+  client.SendBytes(HandMadeFrame(0x80 | 0x40 | 0x1, "ÿÿÿÿ"));
+  EXPECT_EQ(client.ReadCloseCode(), 1007);
+  plugin.AwaitStat("connections_open", 0);
+}
+
+// 10 MB of zeros in about 10 kB, in several frames: the connection is closed with 1009 once the inflated
+// message passes max_message_bytes, and the server goes on serving the others.
+TEST(CompressionTest, DeflateBombInFragmentsIsClosedWith1009AndOthersKeepReceiving) {
+  RunningPlugin plugin;
+  WsClient other(plugin.url());
+  other.Subscribe("");
+  DeflateClient client(plugin.url(), "permessage-deflate");
+  std::string bomb;
+  for (const std::string& frame : CompressedFragments(std::string(10'000'000, '\0'), 8)) bomb += frame;
+  ASSERT_LT(bomb.size(), 65536u) << "the compressed bomb itself is under max_message_bytes";
+  client.SendBytes(bomb);
+  EXPECT_EQ(client.ReadCloseCode(), 1009);
+  const std::string event = SpecEvents().at(0);
+  plugin.Publish(event);
+  EXPECT_EQ(boost::json::parse(other.Read()).at("type"), "event");
+  plugin.AwaitStat("connections_open", 1);
 }
 
 TEST(CompressionTest, ReplayedEventsAreCompressedToo) {

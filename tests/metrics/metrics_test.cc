@@ -285,6 +285,12 @@ TEST(MetricsTest, HealthzTurnsStalledWhileTheIoThreadIsStuckAndOkAfter) {
   }
   EXPECT_EQ(recovered.result_int(), 200);
   EXPECT_EQ(recovered.body(), R"({"status":"ok"})");
+  // The first beat after the stall ran as late as the stall was long, less the one beat interval it was
+  // not yet due: an operator sees it in the lateness histogram long after /healthz is back to ok.
+  const std::map<std::string, double> after = Samples(Get(metrics, "/metrics").body());
+  EXPECT_EQ(after.at(R"(armorclaw_eventbus_io_thread_lateness_seconds_bucket{le="1"})") + 1,
+            after.at("armorclaw_eventbus_io_thread_lateness_seconds_count"));
+  EXPECT_GE(after.at("armorclaw_eventbus_io_thread_lateness_seconds_sum"), seconds - 0.025);
   EXPECT_TRUE(instance->Stop(0).ok());
 }
 
