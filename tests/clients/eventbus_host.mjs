@@ -3,7 +3,7 @@
 // caller's settings) and `--events -`, awaits its one stdout line "eventbus: listening on URL", writes
 // event lines to its standard input and stops it with SIGTERM, expecting exit status 0. Every wait has
 // a deadline; nothing sleeps.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +36,17 @@ export function check(condition, message) {
 export function failSetup(message) {
   console.error(`FAIL (setup): ${message}`);
   process.exit(1);
+}
+
+// A self-signed certificate for 127.0.0.1 and localhost, made with the openssl command in `directory`
+// (as eventbus_host.py's make_certificate): the paths of the certificate and of its key.
+export function makeCertificate(directory) {
+  const cert = join(directory, 'cert.pem');
+  const key = join(directory, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
+    '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'],
+  { stdio: 'ignore', timeout: 60000 });
+  return { cert, key };
 }
 
 export function dataLines(name) {
@@ -119,7 +130,7 @@ export class EventbusHost {
         if (newline < 0) return;
         const line = stdout.slice(0, newline);
         this.extraStdout = stdout.slice(newline + 1);
-        const match = /^eventbus: listening on (ws:\/\/127\.0\.0\.1:[1-9][0-9]*\/events)$/.exec(line);
+        const match = /^eventbus: listening on (wss?:\/\/127\.0\.0\.1:[1-9][0-9]*\/events)$/.exec(line);
         if (!match) {
           reject(new TestFailure(`unexpected first stdout line of the host: ${JSON.stringify(line)}`));
           return;

@@ -2,7 +2,8 @@
 """clients.go_gorilla_compression: the Go gorilla/websocket client (Debian's
 golang-github-gorilla-websocket-dev) with EnableCompression negotiates permessage-deflate with the event
 bus, sends its subscribe compressed, and receives the 49 Matrix specification example events exactly as
-published, in order.
+published, in order: over ws://, then over wss:// with a certificate made by the test (and trusted by the
+client alone).
 
 gorilla_client/ is built with `go build` (nothing downloaded: its go.mod points at Debian's copy). Its
 first output line is the 101's Sec-WebSocket-Extensions, which must be the bus's answer; then come the
@@ -41,39 +42,51 @@ async def build_client(directory):
     return binary
 
 
+async def receive_feed(binary, lines, settings, client_arguments):
+    """One host with `settings`, one gorilla_client run with `client_arguments` after the URL."""
+    async with eb.EventbusHost(settings) as host:
+        client = await asyncio.create_subprocess_exec(
+            binary, host.url, *client_arguments, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        try:
+            async def next_line(what):
+                line = await eb.read_line(client.stdout, eb.now() + LINE_TIMEOUT, what)
+                if line is None:
+                    stderr = (await client.stderr.read()).decode("utf-8", "replace")
+                    raise eb.TestFailure(f"gorilla_client exited ({await client.wait()}) before {what} "
+                                         f"from {host.url}:\n{stderr}")
+                return line
+
+            check_equal(await next_line("the extension answer"), ANSWER, "the 101's Sec-WebSocket-Extensions")
+            reply = json.loads(await next_line("the subscribed reply"))
+            check_equal(reply.get("type"), "subscribed", "reply to the compressed subscribe")
+            await host.publish(*lines)
+            for index, line in enumerate(lines):
+                message = json.loads(await next_line(f"event {index + 1}"))
+                check(eb.json_equal(message["data"]["event"], json.loads(line)),
+                      f"event {index + 1} from {host.url} differs from line {index + 1} of the feed: {message!r}")
+            await host.stop()
+            rest = await eb.within(client.stdout.read(), LINE_TIMEOUT, "the end of gorilla_client's output")
+            check_equal(rest.decode("utf-8", "replace"), "", "gorilla_client's output after the events")
+            status = await eb.within(client.wait(), LINE_TIMEOUT, "gorilla_client to exit")
+            stderr = (await client.stderr.read()).decode("utf-8", "replace")
+            check_equal((status, stderr), (0, ""), "gorilla_client's exit status and stderr")
+            return host.url
+        finally:
+            await eb.terminate(client)
+
+
 async def test():
     lines = eb.data_lines("matrix-spec-room-events.jsonl")
     with tempfile.TemporaryDirectory() as directory:
         binary = await build_client(directory)
+        cert, key = eb.make_certificate(directory)
         # Compared verbatim, so scrubbing is off (the spec's call events carry IP addresses in their SDP).
-        async with eb.EventbusHost({"pii_scrubbing": "false"}) as host:
-            client = await asyncio.create_subprocess_exec(
-                binary, host.url, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-            try:
-                async def next_line(what):
-                    line = await eb.read_line(client.stdout, eb.now() + LINE_TIMEOUT, what)
-                    if line is None:
-                        stderr = (await client.stderr.read()).decode("utf-8", "replace")
-                        raise eb.TestFailure(f"gorilla_client exited ({await client.wait()}) before {what}:\n{stderr}")
-                    return line
-
-                check_equal(await next_line("the extension answer"), ANSWER, "the 101's Sec-WebSocket-Extensions")
-                reply = json.loads(await next_line("the subscribed reply"))
-                check_equal(reply.get("type"), "subscribed", "reply to the compressed subscribe")
-                await host.publish(*lines)
-                for index, line in enumerate(lines):
-                    message = json.loads(await next_line(f"event {index + 1}"))
-                    check(eb.json_equal(message["data"]["event"], json.loads(line)),
-                          f"event {index + 1} differs from line {index + 1} of the feed: {message!r}")
-                await host.stop()
-                rest = await eb.within(client.stdout.read(), LINE_TIMEOUT, "the end of gorilla_client's output")
-                check_equal(rest.decode("utf-8", "replace"), "", "gorilla_client's output after the events")
-                status = await eb.within(client.wait(), LINE_TIMEOUT, "gorilla_client to exit")
-                stderr = (await client.stderr.read()).decode("utf-8", "replace")
-                check_equal((status, stderr), (0, ""), "gorilla_client's exit status and stderr")
-            finally:
-                await eb.terminate(client)
-    print(f"{len(lines)} events in order to gorilla with \"{ANSWER}\"", flush=True)
+        plain = await receive_feed(binary, lines, {"pii_scrubbing": "false"}, ())
+        check(plain.startswith("ws://"), f"listening URL {plain!r} is not ws://")
+        tls = await receive_feed(binary, lines, {"pii_scrubbing": "false", "tls_cert_file": cert, "tls_key_file": key},
+                                 (cert,))
+        check(tls.startswith("wss://"), f"listening URL {tls!r} is not wss://")
+    print(f"{len(lines)} events in order to gorilla over ws:// and wss:// with \"{ANSWER}\"", flush=True)
 
 
 if __name__ == "__main__":

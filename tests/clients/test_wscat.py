@@ -1,5 +1,7 @@
 #!/usr/bin/python3
-"""clients.wscat: wscat (npm, tests/clients/node_modules) subscribes with the guide's room filter.
+"""clients.wscat: wscat (npm, tests/clients/node_modules) subscribes with the guide's room filter, over
+ws://, then over wss:// with a certificate made by the test that wscat trusts through --ca. (wscat's `ws`
+offers permessage-deflate on its own; clients.js_compression checks that the bus takes it.)
 
 `wscat -c URL -x SUBSCRIBE -x PING -w -1` sends the guide's "Subscribe to specific room" message
 ({"room_id":"!myroom:example.com"}) and an application ping as soon as it is connected, and holds the
@@ -18,6 +20,7 @@ import asyncio
 import json
 import os
 import shutil
+import tempfile
 
 import eventbus_host as eb
 from eventbus_host import check, check_equal
@@ -31,22 +34,12 @@ def wanted(event):
     return event.get("room_id") == "!myroom:example.com"
 
 
-async def test():
-    if not os.access(WSCAT, os.X_OK):
-        eb.fail_setup(f"{WSCAT} is missing: run `npm ci --prefix tests/clients` from the repository root")
-    if shutil.which("node") is None:
-        eb.fail_setup("node is not on PATH: install Node.js (Debian: `apt-get install -y nodejs`)")
-
-    feed = eb.data_lines("mixed-feed.jsonl")
-    # The host numbers every published event (1, 2, 3... in feed order, the sentinel last), delivered or not.
-    numbered = list(enumerate(map(json.loads, feed + [eb.SENTINEL_LINE]), start=1))
-    expected = [(sequence, event) for sequence, event in numbered if wanted(event)]
-    check(len(expected) > 2 and expected[-1][1] == eb.SENTINEL, "the mixed feed should have events for the filter")
-    subscribe = json.dumps({"type": "subscribe", "data": {"filter": ROOM_FILTER}})
-
-    async with eb.EventbusHost() as host:
+async def subscribe_and_receive(settings, wscat_arguments, feed, expected, subscribe):
+    """One host with `settings`, one wscat with `wscat_arguments`: its output must be exactly what the module
+    says. Returns the host's URL."""
+    async with eb.EventbusHost(settings) as host:
         wscat = await asyncio.create_subprocess_exec(
-            WSCAT, "-c", host.url, "-x", subscribe, "-x", '{"type":"ping"}', "-w", "-1",
+            WSCAT, "-c", host.url, *wscat_arguments, "-x", subscribe, "-x", '{"type":"ping"}', "-w", "-1",
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE)
         try:
@@ -93,9 +86,30 @@ async def test():
             stderr = (await wscat.stderr.read()).decode("utf-8", "replace")
             check_equal(stderr, "", "wscat's stderr")
             print("\n".join(output), flush=True)
+            return host.url
         finally:
             await eb.terminate(wscat)
 
 
-if __name__ == "__main__":
-    eb.run(test, "clients.wscat")
+async def test():
+    if not os.access(WSCAT, os.X_OK):
+        eb.fail_setup(f"{WSCAT} is missing: run `npm ci --prefix tests/clients` from the repository root")
+    if shutil.which("node") is None:
+        eb.fail_setup("node is not on PATH: install Node.js (Debian: `apt-get install -y nodejs`)")
+
+    feed = eb.data_lines("mixed-feed.jsonl")
+    # The host numbers every published event (1, 2, 3... in feed order, the sentinel last), delivered or not.
+    numbered = list(enumerate(map(json.loads, feed + [eb.SENTINEL_LINE]), start=1))
+    expected = [(sequence, event) for sequence, event in numbered if wanted(event)]
+    check(len(expected) > 2 and expected[-1][1] == eb.SENTINEL, "the mixed feed should have events for the filter")
+    subscribe = json.dumps({"type": "subscribe", "data": {"filter": ROOM_FILTER}})
+
+    plain = await subscribe_and_receive({}, (), feed, expected, subscribe)
+    check(plain.startswith("ws://"), f"listening URL {plain!r} is not ws://")
+    with tempfile.TemporaryDirectory() as directory:
+        cert, key = eb.make_certificate(directory)
+        tls = await subscribe_and_receive({"tls_cert_file": cert, "tls_key_file": key}, ("--ca", cert), feed,
+                                          expected, subscribe)
+        check(tls.startswith("wss://"), f"listening URL {tls!r} is not wss://")
+
+
