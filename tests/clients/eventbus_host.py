@@ -162,6 +162,15 @@ async def read_line(stream, deadline, what):
     return line.decode("utf-8").rstrip("\n")
 
 
+async def read_client_line(client, name, timeout, what):
+    """One line of a client subprocess's stdout; a TestFailure with its exit status and stderr if it ended."""
+    line = await read_line(client.stdout, now() + timeout, what)
+    if line is None:
+        stderr = (await client.stderr.read()).decode("utf-8", "replace")
+        raise TestFailure(f"{name} exited (status {await client.wait()}) while waiting for {what}:\n{stderr}")
+    return line
+
+
 def now():
     return asyncio.get_running_loop().time()
 

@@ -49,12 +49,7 @@ async def receive_feed(binary, lines, settings, client_arguments):
             binary, host.url, *client_arguments, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         try:
             async def next_line(what):
-                line = await eb.read_line(client.stdout, eb.now() + LINE_TIMEOUT, what)
-                if line is None:
-                    stderr = (await client.stderr.read()).decode("utf-8", "replace")
-                    raise eb.TestFailure(f"gorilla_client exited ({await client.wait()}) before {what} "
-                                         f"from {host.url}:\n{stderr}")
-                return line
+                return await eb.read_client_line(client, f"gorilla_client of {host.url}", LINE_TIMEOUT, what)
 
             check_equal(await next_line("the extension answer"), ANSWER, "the 101's Sec-WebSocket-Extensions")
             reply = json.loads(await next_line("the subscribed reply"))

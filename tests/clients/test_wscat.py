@@ -44,12 +44,7 @@ async def subscribe_and_receive(settings, wscat_arguments, feed, expected, subsc
             stderr=asyncio.subprocess.PIPE)
         try:
             async def next_line(what):
-                line = await eb.read_line(wscat.stdout, eb.now() + LINE_TIMEOUT, what)
-                if line is None:
-                    stderr = (await wscat.stderr.read()).decode("utf-8", "replace")
-                    raise eb.TestFailure(f"wscat exited (status {await wscat.wait()}) while waiting for {what}:\n"
-                                         f"{stderr}")
-                return line
+                return await eb.read_client_line(wscat, "wscat", LINE_TIMEOUT, what)
 
             output = [await next_line("the subscribed reply")]
             reply = json.loads(output[0])
