@@ -108,3 +108,5 @@ async def test():
         check(tls.startswith("wss://"), f"listening URL {tls!r} is not wss://")
 
 
+if __name__ == "__main__":
+    eb.run(test, "clients.wscat")
