@@ -45,7 +45,7 @@ def memory_kib(pid):
 def run(binary, label, settings, events, size):
     with tempfile.TemporaryDirectory() as log_dir:
         command = [binary, "--set", "websocket_addr=127.0.0.1:0", "--set", "metrics_addr=127.0.0.1:0",
-                   "--set", "pii_scrubbing=false", "--set", "ingest_queue_events=100000", "--events", "-"]
+                   "--set", "pii_scrubbing=false", "--set", "ingest_queue_events=100000", "--set", "max_ingest_delay=0s", "--events", "-"]
         for setting in settings + [f"durable_log_dir={log_dir}"]:
             command += ["--set", setting]
         host = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

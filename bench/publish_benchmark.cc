@@ -33,7 +33,8 @@ void BM_PublishNoSubscribers(benchmark::State& state) {
   const aceb_host host{sizeof(aceb_host), 0, nullptr, nullptr};
   // Scrubbing is part of ingest, so it is measured with it (pii_scrubbing defaults to true).
   auto plugin = PluginInstance::Create(
-      *library, host, {{"websocket_addr", "127.0.0.1:0"}, {"ingest_queue_events", "10000000"}});
+      *library, host,
+      {{"websocket_addr", "127.0.0.1:0"}, {"ingest_queue_events", "10000000"}, {"max_ingest_delay", "0s"}});
   if (!plugin.ok() || !plugin->Start().ok()) return state.SkipWithError("cannot start the plugin");
   const std::vector<std::string> events = SpecEvents();
   size_t i = 0;
@@ -59,6 +60,7 @@ void BM_PublishDurableLog(benchmark::State& state) {
   auto plugin = PluginInstance::Create(*library, host,
                                        {{"websocket_addr", "127.0.0.1:0"},
                                         {"ingest_queue_events", "10000000"},
+                                        {"max_ingest_delay", "0s"},
                                         {"enable_durable_log", "true"},
                                         {"durable_log_dir", dir + "/log"},
                                         {"durable_log_fsync", policy}});

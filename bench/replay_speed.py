@@ -27,7 +27,7 @@ def start_host(binary, log_dir, history_size, total):
     command = [binary, "--set", "websocket_addr=127.0.0.1:0", "--set", "pii_scrubbing=false",
                "--set", "enable_durable_log=true", "--set", f"durable_log_dir={log_dir}",
                "--set", f"history_size={history_size}", "--set", f"max_replay_events={total}",
-               "--set", "ingest_queue_events=100000", "--events", "-"]
+               "--set", "ingest_queue_events=100000", "--set", "max_ingest_delay=0s", "--events", "-"]
     host = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     threading.Thread(target=host.stderr.read, daemon=True).start()

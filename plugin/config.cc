@@ -102,7 +102,7 @@ constexpr int64_t kMaxCount = 1'000'000;
 constexpr int64_t kEnvelopeBytes = 1024;
 
 // One row per documented key (docs/configuration.md); the order is the documentation's.
-const std::array<KeyRow, 37> kKeys = {{
+const std::array<KeyRow, 38> kKeys = {{
     {"websocket_enabled",
      [](std::string_view v, Config& c) { return SetBool("websocket_enabled", v, c.websocket_enabled); },
      Reload::kRestart,
@@ -181,6 +181,11 @@ const std::array<KeyRow, 37> kKeys = {{
      },
      Reload::kRestart,
      [](const Config& a, const Config& b) { return a.ingest_queue_events == b.ingest_queue_events; }},
+    {"max_ingest_delay",
+     [](std::string_view v, Config& c) {
+       return SetDuration("max_ingest_delay", v, absl::ZeroDuration(), absl::Hours(1), c.max_ingest_delay);
+     },
+     Reload::kLive},
     {"pii_scrubbing",
      [](std::string_view v, Config& c) { return SetBool("pii_scrubbing", v, c.pii_scrubbing); },
      Reload::kLive},

@@ -51,6 +51,7 @@ TEST(ConfigTest, ReadsEveryKey) {
                        {"ping_interval", "0s"},
                        {"max_queue_bytes", "1048576"},
                        {"ingest_queue_events", "10"},
+                       {"max_ingest_delay", "250ms"},
                        {"max_event_bytes", "2048"},
                        {"subscribe_rate", "3"},
                        {"position_interval", "0s"}});
@@ -69,6 +70,7 @@ TEST(ConfigTest, ReadsEveryKey) {
   EXPECT_EQ(config->ping_interval, absl::ZeroDuration());
   EXPECT_EQ(config->max_queue_bytes, 1048576);
   EXPECT_EQ(config->ingest_queue_events, 10);
+  EXPECT_EQ(config->max_ingest_delay, absl::Milliseconds(250));
   EXPECT_EQ(config->max_event_bytes, 2048);
   EXPECT_EQ(config->position_interval, absl::ZeroDuration());
 }
@@ -116,7 +118,9 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"inactivity_timeout", "inf"}, BadValue{"handshake_timeout", "0s"},
                       BadValue{"ping_interval", "1ms"}, BadValue{"max_connections", "0"},
                       BadValue{"max_message_bytes", "1"}, BadValue{"max_queue_bytes", "10"},
-                      BadValue{"ingest_queue_events", "0"}, BadValue{"subscribe_rate", "0"}, BadValue{"max_event_bytes", "12"},
+                      BadValue{"ingest_queue_events", "0"}, BadValue{"max_ingest_delay", "2h"},
+                      BadValue{"max_ingest_delay", "-1ms"}, BadValue{"subscribe_rate", "0"},
+                      BadValue{"max_event_bytes", "12"},
                       BadValue{"auth_jwt_audience", ""}, BadValue{"auth_jwt_issuer", std::string(1025, 'i')},
                       BadValue{"metrics_addr", "9464"}, BadValue{"metrics_addr", "metrics.local:9464"},
                       BadValue{"enable_durable_log", "1"}, BadValue{"durable_log_dir", ""},

@@ -17,6 +17,7 @@ IngestQueue::PushResult IngestQueue::Push(std::shared_ptr<Event> event) {
     std::lock_guard lock(mutex_);
     if (!open_) return PushResult::kClosed;
     if (waiting_.size() >= capacity_) return PushResult::kFull;
+    if (!waiting_.empty() && WaitedTooLong(*waiting_.front(), event->accepted)) return PushResult::kBehind;
     // What can fail (allocating) comes before the number is taken, so that a failed push leaves no gap.
     waiting_.reserve(waiting_.size() + 1);
     SealEvent(*event, last_sequence_ + 1);
@@ -26,6 +27,19 @@ IngestQueue::PushResult IngestQueue::Push(std::shared_ptr<Event> event) {
   }
   if (wake) Wake();
   return PushResult::kAccepted;
+}
+
+void IngestQueue::set_max_delay(std::chrono::nanoseconds max_delay) {
+  max_delay_ns_.store(max_delay.count(), std::memory_order_relaxed);
+}
+
+std::chrono::nanoseconds IngestQueue::max_delay() const {
+  return std::chrono::nanoseconds(max_delay_ns_.load(std::memory_order_relaxed));
+}
+
+bool IngestQueue::WaitedTooLong(const Event& oldest, std::chrono::steady_clock::time_point now) const {
+  const std::chrono::nanoseconds limit = max_delay();
+  return limit.count() > 0 && now - oldest.accepted > limit;
 }
 
 void IngestQueue::Wake() {

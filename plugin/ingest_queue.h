@@ -3,6 +3,8 @@
 #ifndef ARMORCLAW_EVENTBUS_PLUGIN_INGEST_QUEUE_H_
 #define ARMORCLAW_EVENTBUS_PLUGIN_INGEST_QUEUE_H_
 
+#include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -31,7 +33,9 @@ bool MoveSliceTo(std::vector<EventPtr>& from, DrainLimit limit, std::vector<Even
 
 class IngestQueue {
  public:
-  enum class PushResult { kAccepted, kFull, kClosed };
+  // kBehind: the oldest waiting event was accepted more than max_delay() before this one (the consumer is
+  // behind); like kFull, the event is not taken.
+  enum class PushResult { kAccepted, kFull, kBehind, kClosed };
 
   // `wake` is called (from a publishing thread, outside the lock) when events wait and no drain is
   // pending; it must arrange for Drain to be called soon, without blocking. The first event pushed gets
@@ -46,6 +50,15 @@ class IngestQueue {
   // that the consumer comes back for the rest after whatever else it has to do; returns whether some are.
   bool Drain(std::vector<EventPtr>& out, DrainLimit limit = {});
 
+  // The age bound (max_ingest_delay): a push is refused while the oldest event waiting here was accepted
+  // more than this before it, so that under sustained overload an accepted event waits about this long at
+  // most, instead of behind a full queue. Zero turns it off. Any thread; starts at zero.
+  void set_max_delay(std::chrono::nanoseconds max_delay);
+  std::chrono::nanoseconds max_delay() const;
+  // Whether `oldest`, still waiting at `now`, waited longer than the bound. Any thread (the log writer
+  // applies the same bound to what it logged).
+  bool WaitedTooLong(const Event& oldest, std::chrono::steady_clock::time_point now) const;
+
   // Push refuses with kClosed until Open and after Close.
   void Open();
   void Close();
@@ -59,6 +72,7 @@ class IngestQueue {
 
   const size_t capacity_;
   const std::function<void()> wake_;
+  std::atomic<int64_t> max_delay_ns_{0};
   mutable std::mutex mutex_;
   std::vector<EventPtr> waiting_;
   uint64_t last_sequence_ = 0;

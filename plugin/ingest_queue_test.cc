@@ -1,5 +1,6 @@
 #include "plugin/ingest_queue.h"
 
+#include <chrono>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -51,6 +52,36 @@ TEST(IngestQueueTest, NumbersFromOneAndRefusesWhenFull) {
   EXPECT_EQ(queue.Push(NewEvent()), IngestQueue::PushResult::kAccepted);
   EXPECT_EQ(wakes, 2);
   EXPECT_EQ(queue.last_sequence(), 3u);
+}
+
+std::shared_ptr<Event> AcceptedAt(std::chrono::steady_clock::time_point accepted) {
+  auto event = NewEvent();
+  event->accepted = accepted;
+  return event;
+}
+
+TEST(IngestQueueTest, RefusesWhileTheOldestWaitingEventWaitedLongerThanTheMaxDelay) {
+  IngestQueue queue(100, [] {});
+  queue.Open();
+  queue.set_max_delay(std::chrono::milliseconds(500));
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(queue.Push(AcceptedAt(start)), IngestQueue::PushResult::kAccepted);
+  EXPECT_EQ(queue.Push(AcceptedAt(start + std::chrono::milliseconds(500))), IngestQueue::PushResult::kAccepted);
+  EXPECT_EQ(queue.Push(AcceptedAt(start + std::chrono::milliseconds(501))), IngestQueue::PushResult::kBehind);
+  EXPECT_EQ(queue.last_sequence(), 2u);  // A refused event takes no number.
+  EXPECT_EQ(queue.depth(), 2u);
+  // Once the consumer took the oldest, the next oldest decides.
+  std::vector<EventPtr> drained;
+  queue.Drain(drained, DrainLimit{.events = 1});
+  EXPECT_EQ(queue.Push(AcceptedAt(start + std::chrono::milliseconds(1000))), IngestQueue::PushResult::kAccepted);
+  EXPECT_EQ(queue.Push(AcceptedAt(start + std::chrono::milliseconds(1001))), IngestQueue::PushResult::kBehind);
+  // Zero turns the bound off; an empty queue accepts whatever the bound.
+  queue.set_max_delay(std::chrono::nanoseconds(0));
+  EXPECT_EQ(queue.Push(AcceptedAt(start + std::chrono::hours(1))), IngestQueue::PushResult::kAccepted);
+  queue.set_max_delay(std::chrono::milliseconds(1));
+  queue.Drain(drained);
+  EXPECT_EQ(queue.Push(AcceptedAt(start + std::chrono::hours(2))), IngestQueue::PushResult::kAccepted);
+  EXPECT_EQ(queue.last_sequence(), 5u);
 }
 
 TEST(IngestQueueTest, ConcurrentPublishersGetDistinctConsecutiveNumbersInQueueOrder) {

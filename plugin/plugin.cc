@@ -163,6 +163,7 @@ Plugin::Plugin(HostLog log, Config config, std::string epoch, Authentication aut
              },
              durable_log ? durable_log->last_offset() : 0),
       durable_log_(std::move(durable_log)) {
+  queue_.set_max_delay(absl::ToChronoNanoseconds(config_.max_ingest_delay));
   if (!durable_log_) return;
   counters_.log_recovery_truncated_bytes.store(durable_log_->recovery().truncated_bytes, std::memory_order_relaxed);
   // Write before deliver: a batch reaches the I/O thread only once the writer has logged it.
@@ -343,6 +344,7 @@ absl::Status Plugin::Reconfigure(const ConfigEntries& entries) {
   }
   max_event_bytes_.store(next->max_event_bytes, std::memory_order_relaxed);
   max_subscribers_.store(next->max_subscribers, std::memory_order_relaxed);
+  queue_.set_max_delay(absl::ToChronoNanoseconds(next->max_ingest_delay));
   scrubber_.store(next->pii_scrubbing ? scrubber_built_.get() : nullptr, std::memory_order_release);
   config_ = *std::move(next);
   authentication_ = *std::move(authentication);
@@ -369,6 +371,11 @@ absl::Status Plugin::Publish(std::string_view event_json) {
       Increment(counters_.events_rejected_busy);
       return absl::ResourceExhaustedError(
           absl::StrCat("the ingest queue is full (ingest_queue_events = ", ingest_queue_events_, ")"));
+    case IngestQueue::PushResult::kBehind:
+      Increment(counters_.events_rejected_busy);
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "the plugin's thread is behind: the oldest waiting event was accepted more than max_ingest_delay = ",
+          absl::FormatDuration(absl::FromChrono(queue_.max_delay())), " ago"));
     case IngestQueue::PushResult::kClosed:
       break;
   }

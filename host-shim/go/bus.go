@@ -127,8 +127,9 @@ func (b *Bus) Reconfigure(entries []Entry) error {
 // Publish hands one event (a JSON object, such as the bridge's MatrixEvent marshalled) to the bus.
 // It never blocks and copies the bytes before it returns. Each accepted event gets the next
 // sequence number, in the order the calls took it, so call it from one goroutine to keep an order.
-// ErrBusy: the ingest queue is full and the event was not taken (retry it); ErrInvalid: not a valid
-// event (the text says why); ErrBadState: before Start or after Stop; ErrClosed: after Close.
+// ErrBusy: the ingest queue is full, or its oldest event waited longer than max_ingest_delay, and the
+// event was not taken (retry it); ErrInvalid: not a valid event (the text says why); ErrBadState: before
+// Start or after Stop; ErrClosed: after Close.
 func (b *Bus) Publish(eventJSON []byte) error {
 	return b.withPlugin(func(plugin *C.aceb_plugin) error {
 		var data *C.char

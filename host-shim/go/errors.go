@@ -79,7 +79,7 @@ func (e *Error) Is(target error) bool {
 
 // Sentinels for errors.Is, one per status.
 var (
-	ErrBusy            = &Error{Status: StatusBusy}            // publish: the ingest queue is full; retry the same event later
+	ErrBusy            = &Error{Status: StatusBusy}            // publish: the ingest queue is full or behind; retry the same event later
 	ErrInvalid         = &Error{Status: StatusInvalid}         // a malformed event, or a bad argument
 	ErrBadState        = &Error{Status: StatusBadState}        // publish before Start or after Stop, Start twice, ...: harmless
 	ErrConfig          = &Error{Status: StatusConfigError}     // create: a configuration value is invalid

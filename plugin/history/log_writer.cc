@@ -122,7 +122,10 @@ void LogWriter::NotifyReady() {
 
 size_t LogWriter::RoomForLogged() {
   std::lock_guard lock(logged_mutex_);
-  const size_t room = logged_.size() < max_logged_ ? max_logged_ - logged_.size() : 0;
+  // The queue's age bound holds here too: while the oldest logged event waits too long, the writer takes
+  // nothing, so that the queue's own oldest event ages and publish is refused there.
+  const bool behind = !logged_.empty() && queue_.WaitedTooLong(*logged_.front(), Clock::now());
+  const size_t room = !behind && logged_.size() < max_logged_ ? max_logged_ - logged_.size() : 0;
   waiting_for_room_ = room == 0;
   return room;
 }

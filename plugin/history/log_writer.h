@@ -35,7 +35,8 @@ class LogWriter {
   // writes to each socket) as much at once as it would without the log. At most `max_logged` logged events
   // wait for Drain (the queue's capacity): beyond that the writer takes nothing more from the queue until
   // Drain makes room, so that the queue fills and publish answers busy, as it does without the log, and
-  // an I/O thread slower than the publishers never makes the writer hold an unbounded backlog.
+  // an I/O thread slower than the publishers never makes the writer hold an unbounded backlog. The same
+  // holds while the oldest logged event has waited longer than the queue's age bound (max_ingest_delay).
   LogWriter(DurableLog& log, IngestQueue& queue, LogFsync fsync, absl::Duration fsync_interval, size_t max_logged,
             std::function<void()> ready, HostLog host_log, Counters& counters);
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <mutex>
@@ -238,6 +239,62 @@ TEST(LogWriterBoundTest, TakesNoMoreFromTheQueueThanTheConsumerHasRoomFor) {
   writer->Drain(drained);
   ASSERT_EQ(drained.size(), 10u);
   for (size_t i = 0; i < drained.size(); ++i) EXPECT_EQ(drained[i]->sequence, i + 1);
+  fs::remove_all(dir);
+}
+
+// The queue's age bound (max_ingest_delay) holds for what the writer logged: while the oldest logged event
+// waits too long for the consumer, the writer takes nothing more, so that the queue's oldest ages and
+// publish is refused there.
+TEST(LogWriterBoundTest, TakesNothingWhileTheOldestLoggedEventWaitedLongerThanTheQueuesBound) {
+  std::string dir = (fs::temp_directory_path() / "eventbus-log-writer-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+  auto log = DurableLog::Open(DurableLogOptions{.dir = dir});
+  ASSERT_TRUE(log.ok()) << log.status();
+  Counters counters;
+  std::unique_ptr<LogWriter> writer;
+  IngestQueue queue(16, [&writer] { writer->Wake(); });
+  queue.set_max_delay(std::chrono::seconds(1));
+  std::mutex mutex;
+  std::vector<std::pair<uint64_t, size_t>> at_handover;
+  writer = std::make_unique<LogWriter>(**log, queue, LogFsync::kNever, absl::Seconds(1), 16,
+                                       [&] {
+                                         std::lock_guard lock(mutex);
+                                         at_handover.emplace_back((*log)->last_offset(), queue.depth());
+                                       },
+                                       HostLog(), counters);
+  const auto handovers = [&] {
+    std::lock_guard lock(mutex);
+    return at_handover.size();
+  };
+  const auto push_accepted_at = [&queue](std::chrono::steady_clock::time_point accepted) {
+    auto event = PrepareEvent(R"({"type":"t"})", 1024, absl::Now(), nullptr);
+    (*event)->accepted = accepted;
+    return queue.Push(*std::move(event));
+  };
+  const auto an_hour_ago = std::chrono::steady_clock::now() - std::chrono::hours(1);
+  queue.Open();
+  ASSERT_EQ(push_accepted_at(an_hour_ago), IngestQueue::PushResult::kAccepted);
+  std::thread thread([&writer] { writer->Run(); });
+  while (handovers() < 1) std::this_thread::yield();
+  // The first event, logged an hour after it was accepted, is not taken by the consumer: the writer leaves
+  // the second in the queue, which then refuses a third.
+  ASSERT_EQ(push_accepted_at(an_hour_ago), IngestQueue::PushResult::kAccepted);
+  EXPECT_EQ(push_accepted_at(std::chrono::steady_clock::now()), IngestQueue::PushResult::kBehind);
+  EXPECT_EQ(queue.depth(), 1u);
+  std::vector<EventPtr> drained;
+  writer->Drain(drained);
+  ASSERT_EQ(drained.size(), 1u);
+  while (handovers() < 2) std::this_thread::yield();
+  {
+    std::lock_guard lock(mutex);
+    EXPECT_EQ(at_handover[1], std::make_pair(uint64_t{2}, size_t{0}));
+  }
+  queue.Close();
+  writer->Stop();
+  thread.join();
+  writer->Drain(drained);
+  ASSERT_EQ(drained.size(), 2u);
+  EXPECT_EQ(drained[1]->sequence, 2u);
   fs::remove_all(dir);
 }
 

@@ -30,6 +30,7 @@
 #include "gtest/gtest.h"
 #include "tests/docs/doc_text.h"
 #include "tests/support/running_plugin.h"
+#include "tests/support/stalling_host.h"
 #include "tests/support/ws_client.h"
 
 namespace armorclaw::eventbus::testing {
@@ -209,34 +210,8 @@ TEST(MetricsTest, ScrapedUnderLoadPassesPromtoolAndEqualsTheStatsOnceQuiet) {
 }
 
 TEST(MetricsTest, HealthzTurnsStalledWhileTheIoThreadIsStuckAndOkAfter) {
-  // A host whose log callback blocks on the I/O thread's "opened" line until released, as a slow host would.
-  struct StallingHost {
-    std::atomic<bool> stall{false};
-    std::atomic<bool> stalled{false};
-    std::atomic<bool> release{false};
-    std::mutex mutex;
-    std::vector<std::string> lines;
-    static void Log(void* context, int32_t, aceb_string message) {
-      auto* self = static_cast<StallingHost*>(context);
-      const std::string line(message.data, message.size);
-      {
-        std::lock_guard lock(self->mutex);
-        self->lines.push_back(line);
-      }
-      if (self->stall.load() && line.find(" opened") != std::string::npos) {
-        self->stalled.store(true);
-        // Bounded: a broken plugin fails the test, it does not hang it.
-        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-        while (!self->release.load() && std::chrono::steady_clock::now() < give_up) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
-      }
-    }
-  } host_state;
-  aceb_host host{};
-  host.struct_size = sizeof host;
-  host.host_context = &host_state;
-  host.log = &StallingHost::Log;
+  StallingHost host_state;
+  const aceb_host host = host_state.Host();
   auto library = host::PluginLibrary::Open(PluginPath());
   ASSERT_TRUE(library.ok()) << library.status();
   auto instance = host::PluginInstance::Create(
