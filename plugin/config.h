@@ -50,7 +50,7 @@ struct Config {
   int64_t ingest_queue_events = 65536;
   // Publish also returns BUSY while the oldest waiting event was accepted longer ago than this, so that
   // under sustained overload an accepted event waits about this long, not behind a full queue. Zero: off.
-  absl::Duration max_ingest_delay = absl::Milliseconds(500);
+  absl::Duration max_ingest_delay = absl::Milliseconds(250);
   // Personal data in event content is replaced at ingest (see plugin/security/scrubber.h).
   bool pii_scrubbing = true;
   // Subscribe requests one connection may make per second (and at once, after a quiet second).
