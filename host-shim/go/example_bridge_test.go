@@ -87,7 +87,7 @@ func relay(ctx context.Context, bus *aceb.Bus, sub <-chan ringEvent) {
 	}
 }
 
-// publish never blocks in the plugin; only a full ingest queue makes it wait and retry.
+// publish never blocks in the plugin; only a full or lagging ingest queue (ErrBusy) makes it wait and retry.
 func publish(ctx context.Context, bus *aceb.Bus, payload []byte) {
 	pause := time.Millisecond
 	for {
