@@ -33,9 +33,16 @@ absl::StatusOr<std::shared_ptr<asio::ssl::context>> LoadTls(const Config& config
   SSL_CTX_set_options(tls->native_handle(), SSL_OP_NO_RENEGOTIATION);
   boost::system::error_code error;
   // No passphrase can be configured. Without a callback OpenSSL would ask for one on the terminal,
-  // blocking the bridge's thread in start (or ours, in a reload) on input that never comes.
+  // blocking the bridge's thread in start (or ours, in a reload) on input that never comes. OpenSSL asks
+  // only for an encrypted key, which is how the error below can say so: its own reason varies, as a wrong
+  // (empty) passphrase passes AES-CBC's padding check one time in 256 and fails in the decoder instead.
+  auto asked_for_passphrase = std::make_shared<bool>(false);
   tls->set_password_callback(
-      [](std::size_t, asio::ssl::context::password_purpose) { return std::string(); }, error);
+      [asked_for_passphrase](std::size_t, asio::ssl::context::password_purpose) {
+        *asked_for_passphrase = true;
+        return std::string();
+      },
+      error);
   tls->use_certificate_chain_file(config.tls_cert_file, error);
   if (error) {
     return absl::UnavailableError(
@@ -43,6 +50,12 @@ absl::StatusOr<std::shared_ptr<asio::ssl::context>> LoadTls(const Config& config
   }
   // OpenSSL also checks here that the key belongs to the certificate.
   tls->use_private_key_file(config.tls_key_file, asio::ssl::context::pem, error);
+  if (error && *asked_for_passphrase) {
+    return absl::UnavailableError(absl::StrCat("cannot load tls_key_file \"", config.tls_key_file,
+                                               "\": the key is encrypted and no passphrase can be given: "
+                                               "store it unencrypted (",
+                                               error.message(), ")"));
+  }
   if (error) {
     return absl::UnavailableError(
         absl::StrCat("cannot load tls_key_file \"", config.tls_key_file, "\": ", error.message()));
