@@ -186,117 +186,110 @@ TEST(LogWriterCoalescingTest, BatchesWaitingForTheConsumerAreTakenTogether) {
   fs::remove_all(dir);
 }
 
+// A writer whose consumer takes nothing unless the test says so; the fixture records what the log and the
+// queue held each time the writer handed a batch over.
+class LogWriterBoundTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = (fs::temp_directory_path() / "eventbus-log-writer-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(dir_.data()), nullptr);
+    auto log = DurableLog::Open(DurableLogOptions{.dir = dir_});
+    ASSERT_TRUE(log.ok()) << log.status();
+    log_ = *std::move(log);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void MakeWriter(size_t max_logged) {
+    writer_ = std::make_unique<LogWriter>(*log_, queue_, LogFsync::kNever, absl::Seconds(1), max_logged,
+                                          [this] {
+                                            std::lock_guard lock(mutex_);
+                                            at_handover_.emplace_back(log_->last_offset(), queue_.depth());
+                                          },
+                                          HostLog(), counters_);
+  }
+  size_t handovers() {
+    std::lock_guard lock(mutex_);
+    return at_handover_.size();
+  }
+  std::pair<uint64_t, size_t> handover(size_t i) {
+    std::lock_guard lock(mutex_);
+    return at_handover_.at(i);
+  }
+
+  std::string dir_;
+  std::unique_ptr<DurableLog> log_;
+  Counters counters_;
+  std::mutex mutex_;
+  std::vector<std::pair<uint64_t, size_t>> at_handover_;  // Guarded by mutex_.
+  IngestQueue queue_{16, [this] { writer_->Wake(); }};
+  std::unique_ptr<LogWriter> writer_;  // Last, so that it goes first.
+};
+
 // An I/O thread slower than the publishers: the writer keeps at most max_logged events waiting for it and
 // leaves the rest in the queue, which fills and answers busy, instead of holding an unbounded backlog.
-TEST(LogWriterBoundTest, TakesNoMoreFromTheQueueThanTheConsumerHasRoomFor) {
-  std::string dir = (fs::temp_directory_path() / "eventbus-log-writer-XXXXXX").string();
-  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
-  auto log = DurableLog::Open(DurableLogOptions{.dir = dir});
-  ASSERT_TRUE(log.ok()) << log.status();
-  Counters counters;
-  std::unique_ptr<LogWriter> writer;
-  IngestQueue queue(16, [&writer] { writer->Wake(); });
-  // What the log and the queue held each time the writer handed a batch over; the consumer takes nothing
-  // unless the test says so.
-  std::mutex mutex;
-  std::vector<std::pair<uint64_t, size_t>> at_handover;
-  writer = std::make_unique<LogWriter>(**log, queue, LogFsync::kNever, absl::Seconds(1), 3,
-                                       [&] {
-                                         std::lock_guard lock(mutex);
-                                         at_handover.emplace_back((*log)->last_offset(), queue.depth());
-                                       },
-                                       HostLog(), counters);
-  const auto handovers = [&] {
-    std::lock_guard lock(mutex);
-    return at_handover.size();
-  };
-  queue.Open();
+TEST_F(LogWriterBoundTest, TakesNoMoreFromTheQueueThanTheConsumerHasRoomFor) {
+  MakeWriter(3);
+  queue_.Open();
   for (int i = 0; i < 10; ++i) {
     auto event = PrepareEvent(R"({"type":"t"})", 1024, absl::Now(), nullptr);
     ASSERT_TRUE(event.ok());
-    ASSERT_EQ(queue.Push(*std::move(event)), IngestQueue::PushResult::kAccepted);
+    ASSERT_EQ(queue_.Push(*std::move(event)), IngestQueue::PushResult::kAccepted);
   }
-  std::thread thread([&writer] { writer->Run(); });
+  std::thread thread([this] { writer_->Run(); });
   while (handovers() < 1) std::this_thread::yield();
   std::vector<EventPtr> drained;
-  writer->Drain(drained);  // Room for three more: the writer takes them.
+  writer_->Drain(drained);  // Room for three more: the writer takes them.
   ASSERT_EQ(drained.size(), 3u);
   while (handovers() < 2) std::this_thread::yield();
-  writer->Drain(drained);
+  writer_->Drain(drained);
   ASSERT_EQ(drained.size(), 6u);
   while (handovers() < 3) std::this_thread::yield();
-  {
-    std::lock_guard lock(mutex);
-    // Three logged, seven left in the queue; then six and four; then nine and one.
-    EXPECT_EQ(at_handover[0], std::make_pair(uint64_t{3}, size_t{7}));
-    EXPECT_EQ(at_handover[1], std::make_pair(uint64_t{6}, size_t{4}));
-    EXPECT_EQ(at_handover[2], std::make_pair(uint64_t{9}, size_t{1}));
-  }
+  // Three logged, seven left in the queue; then six and four; then nine and one.
+  EXPECT_EQ(handover(0), std::make_pair(uint64_t{3}, size_t{7}));
+  EXPECT_EQ(handover(1), std::make_pair(uint64_t{6}, size_t{4}));
+  EXPECT_EQ(handover(2), std::make_pair(uint64_t{9}, size_t{1}));
   // Stop takes the last of the queue whatever the room: nothing published is left behind.
-  queue.Close();
-  writer->Stop();
+  queue_.Close();
+  writer_->Stop();
   thread.join();
-  writer->Drain(drained);
+  writer_->Drain(drained);
   ASSERT_EQ(drained.size(), 10u);
   for (size_t i = 0; i < drained.size(); ++i) EXPECT_EQ(drained[i]->sequence, i + 1);
-  fs::remove_all(dir);
-}
+  }
 
 // The queue's age bound (max_ingest_delay) holds for what the writer logged: while the oldest logged event
 // waits too long for the consumer, the writer takes nothing more, so that the queue's oldest ages and
 // publish is refused there.
-TEST(LogWriterBoundTest, TakesNothingWhileTheOldestLoggedEventWaitedLongerThanTheQueuesBound) {
-  std::string dir = (fs::temp_directory_path() / "eventbus-log-writer-XXXXXX").string();
-  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
-  auto log = DurableLog::Open(DurableLogOptions{.dir = dir});
-  ASSERT_TRUE(log.ok()) << log.status();
-  Counters counters;
-  std::unique_ptr<LogWriter> writer;
-  IngestQueue queue(16, [&writer] { writer->Wake(); });
-  queue.set_max_delay(std::chrono::seconds(1));
-  std::mutex mutex;
-  std::vector<std::pair<uint64_t, size_t>> at_handover;
-  writer = std::make_unique<LogWriter>(**log, queue, LogFsync::kNever, absl::Seconds(1), 16,
-                                       [&] {
-                                         std::lock_guard lock(mutex);
-                                         at_handover.emplace_back((*log)->last_offset(), queue.depth());
-                                       },
-                                       HostLog(), counters);
-  const auto handovers = [&] {
-    std::lock_guard lock(mutex);
-    return at_handover.size();
-  };
-  const auto push_accepted_at = [&queue](std::chrono::steady_clock::time_point accepted) {
+TEST_F(LogWriterBoundTest, TakesNothingWhileTheOldestLoggedEventWaitedLongerThanTheQueuesBound) {
+  queue_.set_max_delay(std::chrono::seconds(1));
+  MakeWriter(16);
+  const auto push_accepted_at = [this](std::chrono::steady_clock::time_point accepted) {
     auto event = PrepareEvent(R"({"type":"t"})", 1024, absl::Now(), nullptr);
     (*event)->accepted = accepted;
-    return queue.Push(*std::move(event));
+    return queue_.Push(*std::move(event));
   };
   const auto an_hour_ago = std::chrono::steady_clock::now() - std::chrono::hours(1);
-  queue.Open();
+  queue_.Open();
   ASSERT_EQ(push_accepted_at(an_hour_ago), IngestQueue::PushResult::kAccepted);
-  std::thread thread([&writer] { writer->Run(); });
+  std::thread thread([this] { writer_->Run(); });
   while (handovers() < 1) std::this_thread::yield();
   // The first event, logged an hour after it was accepted, is not taken by the consumer: the writer leaves
   // the second in the queue, which then refuses a third.
   ASSERT_EQ(push_accepted_at(an_hour_ago), IngestQueue::PushResult::kAccepted);
   EXPECT_EQ(push_accepted_at(std::chrono::steady_clock::now()), IngestQueue::PushResult::kBehind);
-  EXPECT_EQ(queue.depth(), 1u);
+  EXPECT_EQ(queue_.depth(), 1u);
   std::vector<EventPtr> drained;
-  writer->Drain(drained);
+  writer_->Drain(drained);
   ASSERT_EQ(drained.size(), 1u);
   while (handovers() < 2) std::this_thread::yield();
-  {
-    std::lock_guard lock(mutex);
-    EXPECT_EQ(at_handover[1], std::make_pair(uint64_t{2}, size_t{0}));
-  }
-  queue.Close();
-  writer->Stop();
+  EXPECT_EQ(handover(1), std::make_pair(uint64_t{2}, size_t{0}));
+  queue_.Close();
+  writer_->Stop();
   thread.join();
-  writer->Drain(drained);
+  writer_->Drain(drained);
   ASSERT_EQ(drained.size(), 2u);
   EXPECT_EQ(drained[1]->sequence, 2u);
-  fs::remove_all(dir);
-}
+  }
 
 // A write that fails (past RLIMIT_FSIZE, as on a full disk) turns the log off, once, and every event is
 // still passed on. In a child process: the limit is per process. Exit codes say which check failed.

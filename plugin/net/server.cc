@@ -50,15 +50,13 @@ absl::StatusOr<std::shared_ptr<asio::ssl::context>> LoadTls(const Config& config
   }
   // OpenSSL also checks here that the key belongs to the certificate.
   tls->use_private_key_file(config.tls_key_file, asio::ssl::context::pem, error);
-  if (error && *asked_for_passphrase) {
-    return absl::UnavailableError(absl::StrCat("cannot load tls_key_file \"", config.tls_key_file,
-                                               "\": the key is encrypted and no passphrase can be given: "
-                                               "store it unencrypted (",
-                                               error.message(), ")"));
-  }
   if (error) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot load tls_key_file \"", config.tls_key_file, "\": ", error.message()));
+    const std::string reason =
+        *asked_for_passphrase
+            ? absl::StrCat("the key is encrypted and no passphrase can be given: store it unencrypted (",
+                           error.message(), ")")
+            : error.message();
+    return absl::UnavailableError(absl::StrCat("cannot load tls_key_file \"", config.tls_key_file, "\": ", reason));
   }
   return tls;
 }
